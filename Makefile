@@ -1,0 +1,44 @@
+# Minnes — the two commands a newcomer needs:
+#   make run    install everything and run the whole service on its embedded default
+#   make test   install what the tests need and run them
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CONFIG ?= config
+
+RUN_PACKAGES  := python3 python3-venv python3-pip redis-server fonts-dejavu-core
+TEST_PACKAGES := $(RUN_PACKAGES) dovecot-imapd poppler-utils qpdf postgresql \
+                 default-jre-headless libpdfbox2-java libfontbox2-java libcommons-logging-java \
+                 libactivation-java libjaxb-api-java chromium
+
+.PHONY: run test bench lint venv system-run system-test clean
+
+run: system-run $(VENV)/.installed
+	$(BIN)/minnes run --config $(CONFIG)
+
+test: system-test $(VENV)/.installed
+	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/ruff check service workers tests bench
+
+bench: system-test $(VENV)/.installed
+	@status=0; for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || { echo "   ($$b: goal not met)"; status=1; }; done; exit $$status
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check service workers tests bench
+
+system-run:
+	@sh scripts/ensure-packages $(RUN_PACKAGES)
+
+system-test:
+	@sh scripts/ensure-packages $(TEST_PACKAGES)
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) var
