@@ -1,0 +1,1 @@
+"""Minnes: draft meeting minutes by email, structured, signed, archived and delivered."""
