@@ -1,0 +1,1 @@
+"""Pure logic of Minnes: no network, no database, no files."""

@@ -1,0 +1,90 @@
+"""Workplaces, their rosters and agendas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLES = ("manager", "safety_rep", "employee")
+"""The roles a roster row may have."""
+
+KINDS = ("apt", "samverkansgrupp")
+"""The kinds of meeting Minnes structures."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """One person on a workplace roster."""
+
+    name: str
+    """Full name as the roster writes it."""
+
+    email: str
+    """Address, lower case."""
+
+    role: str = "employee"
+    """One of :data:`ROLES`."""
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    """One item of a workplace's standing agenda."""
+
+    title: str
+    """The title the minutes use for the item."""
+
+    aliases: tuple[str, ...] = ()
+    """Other headings that mean this item, configured for the workplace."""
+
+
+@dataclass(frozen=True)
+class Workplace:
+    """A unit whose meetings Minnes structures and whose staff receive the minutes."""
+
+    id: str
+    """Identifier, equal to the file stem and usable as a plus tag (``apt+<id>@…``)."""
+
+    name: str
+    """Display name, e.g. ``Hemtjänst Norr``."""
+
+    kind: str
+    """One of :data:`KINDS`."""
+
+    organisation: str = ""
+    """The organisation the workplace belongs to."""
+
+    members: tuple[Member, ...] = ()
+    """The roster: everyone who receives the minutes."""
+
+    agenda: tuple[AgendaEntry, ...] = ()
+    """The standing agenda, in order."""
+
+    submitters: str = "roster"
+    """Who may send minutes: ``roster`` (anyone on it) or ``note_takers``."""
+
+    note_takers: tuple[str, ...] = field(default=())
+    """Addresses allowed to send minutes when ``submitters`` is ``note_takers``."""
+
+    def member(self, email: str) -> Member | None:
+        """Return the roster member with this address, if any."""
+        wanted = email.strip().lower()
+        for m in self.members:
+            if m.email == wanted:
+                return m
+        return None
+
+    def may_submit(self, email: str) -> bool:
+        """Tell whether this address may send minutes for the workplace."""
+        wanted = email.strip().lower()
+        if wanted in self.note_takers:
+            return True
+        return self.submitters == "roster" and self.member(wanted) is not None
+
+    @property
+    def managers(self) -> tuple[Member, ...]:
+        """Members whose role is manager."""
+        return tuple(m for m in self.members if m.role == "manager")
+
+    @property
+    def safety_reps(self) -> tuple[Member, ...]:
+        """Members whose role is safety_rep (skyddsombud)."""
+        return tuple(m for m in self.members if m.role == "safety_rep")

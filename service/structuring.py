@@ -1,0 +1,190 @@
+"""Turn one raw email into structured minutes: parse, route, authorise, structure.
+
+This is the application service behind ``minnes structure`` and the pipeline's process job.
+It touches no database, queue or network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+
+from service.config import Config
+from service.domain.document import Line, lines_from_text
+from service.domain.htmltext import html_to_lines
+from service.domain.routing import AUTH_FAIL, AUTH_PASS, authentication, known_sender, route
+from service.domain.structure import Draft, NoMinutesFound, structure_draft
+from service.domain.workplace import Workplace
+from service.mail.attachments import UnreadableAttachment, attachment_lines, kind_of
+from service.mail.reading import MalformedMessage, ReadMessage, read_headers, read_message
+
+
+@dataclass(frozen=True)
+class StructureOutcome:
+    """What became of one message."""
+
+    output: dict
+    """The JSON object of ``contracts/structure-output.md`` (status, error, meeting, items…)."""
+
+    workplace: Workplace | None = None
+    """The workplace the message was routed to, when routing succeeded."""
+
+    sender_email: str = ""
+    """The sender's address, lower case ('' when none could be read)."""
+
+    sender_name: str = ""
+    """The sender's display name."""
+
+    sender_known: bool = False
+    """The sender is on some workplace's roster or note-taker list."""
+
+    sender_authenticated: bool = False
+    """A trusted Authentication-Results header says dmarc=pass or aligned dkim=pass."""
+
+    automatic: bool = False
+    """The message is itself automatic (Auto-Submitted, Precedence bulk, auto-reply subject)."""
+
+    message_id: str = ""
+    """The Message-ID header, with angle brackets ('' when missing)."""
+
+    subject: str = ""
+    """The decoded subject."""
+
+    warnings: tuple[dict, ...] = field(default=())
+    """The output's warnings, for convenience."""
+
+    @property
+    def accepted(self) -> bool:
+        """Tell whether the message was accepted as minutes."""
+        return self.output.get("status") == "accepted"
+
+    @property
+    def may_reply(self) -> bool:
+        """Tell whether Minnes may answer the sender (no backscatter, no mail loops)."""
+        if self.automatic or not self.sender_email:
+            return False
+        return self.sender_known or self.sender_authenticated
+
+
+# --------------------------------------------------------------------------- rejections
+
+
+def _rejected(code: str, message: str) -> dict:
+    return {"status": "rejected", "error": {"code": code, "message": message}}
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.1f}".replace(".", ",")
+
+
+def _sources(msg: ReadMessage) -> tuple[list[tuple[str, list[Line]]], str | None]:
+    """Return the texts that may hold the minutes, best first, and the first attachment problem."""
+    sources: list[tuple[str, list[Line]]] = []
+    problem: str | None = None
+    for att in msg.attachments:
+        if kind_of(att) is None:
+            continue
+        try:
+            sources.append((f"attachment:{att.filename}", attachment_lines(att)))
+        except UnreadableAttachment as exc:
+            if problem is None:
+                name = f"”{att.filename}”" if att.filename else "som bifogades"
+                problem = f"Den bifogade filen {name} kunde inte läsas: {exc}."
+    if msg.text_html.strip():
+        sources.append(("html", html_to_lines(msg.text_html)))
+    if msg.text_plain.strip():
+        sources.append(("plain", lines_from_text(msg.text_plain)))
+    if msg.forwarded_html.strip():
+        sources.append(("forwarded-html", html_to_lines(msg.forwarded_html)))
+    if msg.forwarded_plain.strip():
+        sources.append(("forwarded-plain", lines_from_text(msg.forwarded_plain)))
+    return sources, problem
+
+
+def structure_message(
+    raw: bytes,
+    config: Config,
+    *,
+    workplace_id: str | None = None,
+    skip_sender_check: bool = False,
+) -> StructureOutcome:
+    """Structure one raw message against the configuration; never raises for bad input."""
+    intake = config.settings.intake
+    too_large = len(raw) > intake.max_message_bytes
+    try:
+        msg = read_headers(raw) if too_large else read_message(raw)
+    except MalformedMessage:
+        return StructureOutcome(_rejected("malformed_message", MESSAGES["malformed_message"]))
+    if too_large:
+        msg = dataclasses.replace(msg, size=len(raw))
+    authenticated = authentication(
+        msg.authentication_results, intake.trusted_authserv_id, msg.from_email.rpartition("@")[2]
+    )
+    base = {
+        "sender_email": msg.from_email,
+        "sender_name": msg.from_name,
+        "sender_known": known_sender(config.workplaces, msg.from_email),
+        "sender_authenticated": authenticated == AUTH_PASS,
+        "automatic": msg.automatic,
+        "message_id": msg.message_id,
+        "subject": msg.subject,
+    }
+
+    def reject(code: str, message: str, workplace: Workplace | None = None) -> StructureOutcome:
+        return StructureOutcome(_rejected(code, message), workplace=workplace, **base)
+
+    if too_large:
+        return reject("message_too_large", MESSAGES["message_too_large"].format(
+            size=_mb(len(raw)), limit=_mb(intake.max_message_bytes)))
+    if workplace_id:
+        workplace = config.workplace(workplace_id)
+    else:
+        found = route(config.workplaces, recipients=msg.recipients, sender=msg.from_email,
+                      mailbox_address=intake.mailbox_address)
+        if found.workplace is None:
+            code = found.error or "workplace_unknown"
+            return reject(code, MESSAGES[code].format(
+                sender=msg.from_email or "okänd", mailbox=intake.mailbox_address, workplace="arbetsplatsen"))
+        workplace = found.workplace
+    if not skip_sender_check:
+        if authenticated == AUTH_FAIL or (intake.require_authenticated_sender and authenticated != AUTH_PASS):
+            return reject("sender_not_authenticated", MESSAGES["sender_not_authenticated"].format(
+                sender=msg.from_email or "okänd"), workplace)
+        if not msg.from_email or not workplace.may_submit(msg.from_email):
+            return reject("sender_not_allowed", MESSAGES["sender_not_allowed"].format(
+                sender=msg.from_email or "okänd", workplace=workplace.name), workplace)
+    sources, problem = _sources(msg)
+    sent = msg.date.date() if msg.date else None
+    for _name, lines in sources:
+        draft = Draft(tuple(lines), subject=msg.subject, sent=sent, sender_name=msg.from_name,
+                      sender_email=msg.from_email, today=dt.date.today())
+        try:
+            output = structure_draft(draft, workplace)
+        except NoMinutesFound:
+            continue
+        return StructureOutcome(output, workplace=workplace, warnings=tuple(output["warnings"]), **base)
+    if problem:
+        return reject("unreadable_attachment", problem + " " + MESSAGES["unreadable_attachment"], workplace)
+    return reject("no_minutes_found", MESSAGES["no_minutes_found"], workplace)
+
+
+MESSAGES = {
+    "malformed_message": "Meddelandet gick inte att läsa som e-post. Skicka anteckningarna igen från ditt "
+    "vanliga e-postprogram.",
+    "message_too_large": "Meddelandet är för stort ({size} MB, högst {limit} MB får tas emot). Skicka "
+    "anteckningarna igen utan stora bilder eller bilagor.",
+    "workplace_unknown": "Det gick inte att avgöra vilken arbetsplats anteckningarna gäller. Skicka dem till "
+    "arbetsplatsens egen adress, till exempel {mailbox} med +arbetsplatsens namn före @ "
+    "(som apt+hemtjanst-norr@…), eller be administratören kontrollera personallistorna.",
+    "sender_not_allowed": "Adressen {sender} får inte skicka minnesanteckningar till {workplace}. "
+    "Skicka från den jobbadress som finns i personallistan, eller be chefen lägga till dig.",
+    "sender_not_authenticated": "Det gick inte att bekräfta att meddelandet verkligen kommer från {sender}. "
+    "Skicka anteckningarna igen direkt från din jobbmejl (inte via vidarebefordran eller ett annat konto).",
+    "no_minutes_found": "Inga minnesanteckningar hittades i meddelandet. Skriv anteckningarna i mejlet eller "
+    "bifoga dem som .docx, .odt, .txt eller .md, med en rubrik för varje punkt på dagordningen, till exempel "
+    "”1. Mötets öppnande” och ”4. Arbetsmiljö och hälsa”.",
+    "unreadable_attachment": "Spara dokumentet på nytt som .docx eller .odt och skicka igen, eller "
+    "klistra in anteckningarna direkt i mejlet.",
+}
+"""Rejection texts by code, in Swedish, saying what to do."""
