@@ -1,0 +1,1 @@
+"""The archive: database (source of truth) and content-addressed file storage."""

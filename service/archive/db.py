@@ -1,0 +1,219 @@
+"""The archive database: every inbound message, minutes version, delivery and outgoing mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+
+class ArchiveError(Exception):
+    """The archive database could not be reached or written."""
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time in UTC, without tzinfo (as stored)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    """Base of every archive table."""
+
+
+class Inbound(Base):
+    """One message that arrived in the mailbox, kept raw before it was acknowledged."""
+
+    __tablename__ = "inbound"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    message_id: Mapped[str] = mapped_column(String(998), default="", index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+    source_ref: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    """received → processing → accepted | rejected | bounce | failed."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    claimed_by: Mapped[str] = mapped_column(String(200), default="")
+    workplace_id: Mapped[str] = mapped_column(String(64), default="")
+    sender_email: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    error_code: Mapped[str] = mapped_column(String(64), default="")
+    error_message: Mapped[str] = mapped_column(Text, default="")
+    minutes_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class MinutesRow(Base):
+    """One version of a workplace's minutes for one meeting."""
+
+    __tablename__ = "minutes"
+    __table_args__ = (UniqueConstraint("workplace_id", "meeting_date", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound.id"), unique=True)
+    workplace_id: Mapped[str] = mapped_column(String(64), index=True)
+    meeting_date: Mapped[str] = mapped_column(String(10), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    data: Mapped[str] = mapped_column(Text)
+    """The structured minutes as JSON (contracts/structure-output.md)."""
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), default="structured", index=True)
+    """structured → signed → distributing → distributed."""
+    pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
+    certificate_sha256: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    report_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def minutes(self) -> dict:
+        """Return the structured minutes."""
+        return json.loads(self.data)
+
+
+class Delivery(Base):
+    """One recipient of one minutes version."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("minutes_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16), default="employee")
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    """pending → sending → sent | deferred (→ sending again) | failed."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_answer: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str] = mapped_column(String(998), default="")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    claimed_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class OutgoingMail(Base):
+    """A receipt, rejection or report, composed once and sent at most once per key."""
+
+    __tablename__ = "outgoing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(320))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_answer: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    claimed_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class SigningCertificate(Base):
+    """A certificate Minnes has signed with; kept so that older PDFs still verify."""
+
+    __tablename__ = "certificate"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pem: Mapped[bytes] = mapped_column(LargeBinary)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    first_used: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI hook
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _safe_url(url: str) -> str:
+    """Return a database URL fit for logs: the password hidden."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL: say nothing of it
+        return "(ogiltig databas-URL)"
+
+
+class Database:
+    """The archive database behind one SQLAlchemy engine."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        kwargs: dict = {"future": True}
+        if url.startswith("sqlite"):
+            path = url.split("sqlite:///", 1)[-1]
+            if path and path != ":memory:":
+                from pathlib import Path
+
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        else:
+            kwargs["pool_pre_ping"] = True
+        try:
+            self.engine: Engine = create_engine(url, **kwargs)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise ArchiveError(f"databasen kan inte öppnas ({_safe_url(url)}): {exc}") from exc
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_schema(self) -> None:
+        """Bring the schema up to the newest migration (alembic ``upgrade head``), safely concurrently."""
+        from service.archive.migrations import upgrade
+
+        upgrade(self.engine)
+
+    def schema_revision(self) -> str | None:
+        """Return the migration the database is at, None when it has none."""
+        from service.archive.migrations import current_revision
+
+        return current_revision(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Open a session that commits on success and rolls back on error."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except SQLAlchemyError as exc:
+            session.rollback()
+            raise ArchiveError(f"databasfel: {exc}") from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,62 @@
+"""Content-addressed file storage for raw messages and PDFs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+class StorageError(Exception):
+    """A file could not be stored or read."""
+
+
+class FileStore:
+    """Keep blobs on disk under their SHA-256; writing the same bytes twice is harmless."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
+            raise StorageError(f"ogiltig filnyckel: {key!r}")
+        return self.root / key[:2] / key[2:4] / key
+
+    def put(self, data: bytes) -> str:
+        """Store bytes durably and return their key (the hex SHA-256)."""
+        key = hashlib.sha256(data).hexdigest()
+        path = self._path(key)
+        if path.exists():
+            return key
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError as exc:
+            raise StorageError(f"kunde inte spara fil i {self.root}: {exc.strerror}") from exc
+        return key
+
+    def get(self, key: str) -> bytes:
+        """Return the bytes stored under a key."""
+        try:
+            return self._path(key).read_bytes()
+        except OSError as exc:
+            raise StorageError(f"filen {key} saknas i arkivet: {exc.strerror}") from exc
+
+    def exists(self, key: str) -> bool:
+        """Tell whether a key is stored."""
+        return self._path(key).exists()
