@@ -1,0 +1,270 @@
+"""The ``minnes`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from service.config import Config, ConfigError, load_config
+
+
+class UsageError(Exception):
+    """The command was called wrongly; the message says how to call it."""
+
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_REJECTED = 3
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(args.config)
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: kan inte läsas ({exc.strerror})") from None
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_structure(args: argparse.Namespace) -> int:
+    """Print the structured minutes of each message as JSON."""
+    from service.structuring import structure_message
+
+    config = _config(args)
+    if args.workplace:
+        config.workplace(args.workplace)
+    several = len(args.messages) > 1
+    failed = rejected = False
+    for path in args.messages:
+        try:
+            raw = Path(path).read_bytes()
+            outcome = structure_message(
+                raw,
+                config,
+                workplace_id=args.workplace,
+                skip_sender_check=args.skip_sender_check,
+            )
+            out = dict(outcome.output)
+        except OSError as exc:
+            out = {
+                "status": "failed",
+                "error": {"code": "internal_error", "message": f"kan inte läsa filen: {exc.strerror}"},
+            }
+        except Exception as exc:  # noqa: BLE001 - the contract says: report and go on
+            out = {
+                "status": "failed",
+                "error": {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"},
+            }
+        if out.get("status") == "failed":
+            failed = True
+        elif out.get("status") == "rejected":
+            rejected = True
+        if several:
+            out = {"file": path, **out}
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        else:
+            print(json.dumps(out, ensure_ascii=False, indent=2), flush=True)
+    return EXIT_FAILED if failed else EXIT_REJECTED if rejected else EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Structure, render and sign one message into a PDF; nothing is stored or sent."""
+    from service.bootstrap import render_signed_pdf
+    from service.structuring import structure_message
+
+    config = _config(args)
+    raw = _read_file(args.message)
+    outcome = structure_message(
+        raw, config, workplace_id=args.workplace, skip_sender_check=args.skip_sender_check
+    )
+    if not outcome.accepted:
+        err = outcome.output.get("error") or {}
+        print(f"avvisat: {err.get('code')}: {err.get('message')}", file=sys.stderr)
+        return EXIT_REJECTED
+    pdf = render_signed_pdf(config, outcome.output, outcome.workplace)
+    Path(args.output).write_bytes(pdf)
+    print(f"{args.output}: {len(pdf)} byte, signerad")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check a PDF's signature and that nothing changed after signing."""
+    from service.bootstrap import verify_pdf_file
+
+    config = _config(args)
+    result = verify_pdf_file(config, _read_file(args.pdf))
+    print(result.summary())
+    return EXIT_OK if result.valid else EXIT_FAILED
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """Load and validate every file of the configuration."""
+    from service.bootstrap import check_config
+
+    config = _config(args)
+    problems = check_config(config)
+    for wp in config.workplaces.values():
+        print(
+            f"{wp.id}: {wp.name} ({wp.kind}), {len(wp.members)} på rostern, "
+            f"{len(wp.agenda)} punkter på dagordningen"
+        )
+    if problems:
+        for p in problems:
+            print(f"ATT ÅTGÄRDA: {p}", file=sys.stderr)
+        return EXIT_USAGE
+    print("Konfigurationen är giltig.")
+    return EXIT_OK
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Put messages into the pipeline as if they had arrived in the mailbox."""
+    from service.bootstrap import Services
+
+    config = _config(args)
+    raws = [(p, _read_file(p)) for p in args.messages]
+    with Services(config) as services:
+        for path, raw in raws:
+            inbound = services.pipeline.accept(raw, source="ingest", source_ref=path)
+            state = "ny" if inbound.created else "redan mottagen"
+            print(f"{path}: inkommande #{inbound.id} ({state})")
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run an rq worker for the pipeline's queues."""
+    from workers.runner import run_worker
+
+    return run_worker(_config(args), burst=args.burst)
+
+
+def cmd_intake(args: argparse.Namespace) -> int:
+    """Watch the configured mailbox and hand new messages to the pipeline."""
+    from workers.runner import run_intake
+
+    return run_intake(_config(args))
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    """Serve the archive page."""
+    from workers.runner import run_web
+
+    return run_web(_config(args), host=args.host, port=args.port)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the whole service on one machine."""
+    from workers.runner import run_all
+
+    return run_all(_config(args), sample=not args.no_sample)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Re-enqueue unfinished work that the database knows of."""
+    from workers.runner import run_sweeper
+
+    return run_sweeper(_config(args), once=args.once)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Show inbound messages, minutes and deliveries by state."""
+    from service.bootstrap import Services
+
+    with Services(_config(args), queue=False) as services:
+        print(services.reports.status_text())
+    return EXIT_OK
+
+
+def cmd_deliveries(args: argparse.Namespace) -> int:
+    """Show one line per recipient of one minutes version."""
+    from service.bootstrap import Services
+
+    with Services(_config(args), queue=False) as services:
+        text = services.reports.deliveries_text(args.minutes_id)
+    if text is None:
+        print(f"minnesanteckningar #{args.minutes_id} finns inte", file=sys.stderr)
+        return EXIT_USAGE
+    print(text)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog="minnes", description="Minnesanteckningar från APT och samverkansgrupper."
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="DIR",
+        default=None,
+        help="konfigurationsmapp (standard: $MINNES_CONFIG, annars ./config)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("run", cmd_run, "hela tjänsten på en maskin")
+    p.add_argument("--no-sample", action="store_true", help="lägg inget exempelutkast i inkorgen")
+    add("intake", cmd_intake, "bevaka brevlådan")
+    p = add("sweep", cmd_sweep, "köa om ofärdigt arbete som databasen känner till")
+    p.add_argument("--once", action="store_true", help="ett varv, sedan avsluta")
+    p = add("worker", cmd_worker, "kör en rq-worker")
+    p.add_argument("--burst", action="store_true", help="avsluta när köerna är tomma")
+    p = add("web", cmd_web, "arkivsidan")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p = add("ingest", cmd_ingest, "lägg in meddelanden som om de kommit till brevlådan")
+    p.add_argument("messages", nargs="+", metavar="MESSAGE.eml")
+    p = add("structure", cmd_structure, "skriv ut strukturerade minnesanteckningar som JSON")
+    p.add_argument("--workplace", metavar="ID")
+    p.add_argument("--skip-sender-check", action="store_true")
+    p.add_argument("messages", nargs="+", metavar="MESSAGE.eml")
+    p = add("render", cmd_render, "strukturera, rendera och signera ett meddelande till PDF")
+    p.add_argument("message", metavar="MESSAGE.eml")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
+    p.add_argument("--workplace", metavar="ID")
+    p.add_argument("--skip-sender-check", action="store_true")
+    p = add("verify", cmd_verify, "kontrollera en PDF:s signatur")
+    p.add_argument("pdf", metavar="FILE.pdf")
+    add("status", cmd_status, "läget för meddelanden, minnesanteckningar och utskick")
+    p = add("deliveries", cmd_deliveries, "en rad per mottagare")
+    p.add_argument("minutes_id", type=int, metavar="MINUTES_ID")
+    add("check-config", cmd_check_config, "kontrollera konfigurationen")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``minnes`` command and return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ConfigError, UsageError) as exc:
+        print(f"minnes: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); say nothing more.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

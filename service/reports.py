@@ -1,0 +1,109 @@
+"""What `minnes status` and `minnes deliveries` print: states, what is stuck, who was reached."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from service.archive.db import Database, Delivery, Inbound, MinutesRow, OutgoingMail, utcnow
+
+STATE_NAMES = {
+    "received": "mottaget",
+    "processing": "behandlas",
+    "accepted": "godtaget",
+    "rejected": "avvisat",
+    "bounce": "studs",
+    "failed": "misslyckat",
+    "structured": "strukturerat",
+    "signed": "signerat",
+    "distributing": "skickas ut",
+    "distributed": "utskickat",
+    "pending": "väntar",
+    "sending": "skickas",
+    "sent": "skickat",
+    "deferred": "nytt försök senare",
+}
+"""Swedish names of the states shown to administrators."""
+
+
+class Reports:
+    """Read-only views of the archive for administrators."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _counts(self, model, column) -> dict[str, int]:  # noqa: ANN001
+        with self.db.session() as s:
+            return dict(s.execute(select(column, func.count()).select_from(model).group_by(column)).all())
+
+    def status_text(self) -> str:
+        """Return inbound messages, minutes and deliveries by state, and what is stuck and why."""
+        lines: list[str] = []
+        for title, model, col in (
+            ("Inkomna meddelanden", Inbound, Inbound.state),
+            ("Minnesanteckningar", MinutesRow, MinutesRow.state),
+            ("Utskick till mottagare", Delivery, Delivery.state),
+            ("Kvitton, avvisningar och rapporter", OutgoingMail, OutgoingMail.state),
+        ):
+            counts = self._counts(model, col)
+            body = ", ".join(f"{STATE_NAMES.get(k, k)}: {v}" for k, v in sorted(counts.items())) or "inga"
+            lines.append(f"{title}: {body}")
+        stuck = self.stuck()
+        if stuck:
+            lines.append("")
+            lines.append("Fastnat:")
+            lines += [f"  {s}" for s in stuck]
+        return "\n".join(lines)
+
+    def stuck(self, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> list[str]:
+        """Return one line per piece of work that has not moved for a while, with the reason."""
+        limit = utcnow() - older_than
+        out: list[str] = []
+        with self.db.session() as s:
+            for row in s.scalars(
+                select(Inbound).where(
+                    Inbound.state.in_(("received", "processing")), Inbound.received_at < limit
+                )
+            ):
+                out.append(
+                    f"inkommande #{row.id} ({row.message_id or 'utan Message-ID'}): "
+                    f"{STATE_NAMES.get(row.state, row.state)} sedan {row.received_at:%Y-%m-%d %H:%M} "
+                    "— körs någon worker?"
+                )
+            for d in s.scalars(
+                select(Delivery).where(
+                    Delivery.state.in_(("deferred", "sending", "pending")), Delivery.created_at < limit
+                )
+            ):
+                out.append(
+                    f"utskick #{d.minutes_id} till {d.email}: {STATE_NAMES.get(d.state, d.state)}, "
+                    f"{d.attempts} försök, senaste svar: {d.last_answer or '–'}"
+                )
+            for row in s.scalars(select(Inbound).where(Inbound.state == "failed")):
+                out.append(f"inkommande #{row.id} ({row.message_id or 'utan Message-ID'}): "
+                           f"misslyckades — {row.error_message or '–'}")
+            for d in s.scalars(select(Delivery).where(Delivery.state == "failed")):
+                out.append(f"utskick #{d.minutes_id} till {d.email}: misslyckades — {d.last_answer or '–'}")
+        return out
+
+    def deliveries_text(self, minutes_id: int) -> str | None:
+        """Return one line per recipient of one minutes version, or None when it does not exist."""
+        with self.db.session() as s:
+            m = s.get(MinutesRow, minutes_id)
+            if m is None:
+                return None
+            rows = list(
+                s.scalars(select(Delivery).where(Delivery.minutes_id == minutes_id).order_by(Delivery.id))
+            )
+            header = (
+                f"Minnesanteckningar #{m.id} {m.workplace_id} {m.meeting_date} version {m.version}: "
+                f"{STATE_NAMES.get(m.state, m.state)}"
+            )
+            if not rows:
+                return header + "\n(inga mottagare ännu)"
+            width = max(len(d.email) for d in rows)
+            lines = [header]
+            for d in rows:
+                lines.append(f"{d.email:<{width}}  {d.state:<8}  {d.attempts} försök  {d.last_answer or '–'}")
+            return "\n".join(lines)

@@ -1,0 +1,45 @@
+"""The archive page: a Flask app factory with one blueprint per concern."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, render_template
+
+from service.config import Config
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+"""The project's Jinja templates (web pages and mail bodies)."""
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+"""Largest PDF the verification page accepts."""
+
+
+def create_app(config: Config, services=None) -> Flask:  # noqa: ANN001 - service.bootstrap.Services
+    """Create the archive web app for one configuration."""
+    from service.bootstrap import Services
+
+    app = Flask(__name__, template_folder=str(TEMPLATES))
+    app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
+    app.config["SECRET_KEY"] = os.environ.get(config.settings.web.secret_key_env) or secrets.token_hex(32)
+    app.extensions["minnes_config"] = config
+    app.extensions["minnes_services"] = services or Services(config, queue=False)
+
+    from service.web import archive, outbox, verify
+
+    app.register_blueprint(archive.bp)
+    app.register_blueprint(outbox.bp)
+    app.register_blueprint(verify.bp)
+
+    from service.web import filters, i18n
+
+    filters.register(app)
+    i18n.register(app)
+
+    @app.errorhandler(404)
+    def not_found(_error: Exception):  # noqa: ANN202
+        return render_template("404.html"), 404
+
+    return app

@@ -1,0 +1,133 @@
+"""Template filters and helpers shared by the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from service.web.i18n import language, translate
+
+MONTHS = (
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+"""Swedish month names."""
+
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+"""English month names."""
+
+KIND_NAMES = {"apt": "Arbetsplatsträff", "samverkansgrupp": "Samverkansgrupp"}
+"""Swedish names of the meeting kinds."""
+
+KIND_NAMES_EN = {"apt": "Workplace meeting", "samverkansgrupp": "Joint consultation group"}
+"""English names of the meeting kinds."""
+
+ROLE_NAMES = {"manager": "Chef", "safety_rep": "Skyddsombud", "employee": "Medarbetare"}
+"""Swedish names of roster roles."""
+
+ROLE_NAMES_EN = {"manager": "Manager", "safety_rep": "Safety representative", "employee": "Employee"}
+"""English names of roster roles."""
+
+MAIL_KINDS = {
+    "distribution": "Minnesanteckningar",
+    "receipt": "Kvitto",
+    "rejection": "Avvisning",
+    "delivery-report": "Leveransrapport",
+}
+"""Swedish names of the X-Minnes-Kind values."""
+
+MAIL_KINDS_EN = {
+    "distribution": "Minutes",
+    "receipt": "Receipt",
+    "rejection": "Rejection",
+    "delivery-report": "Delivery report",
+}
+"""English names of the X-Minnes-Kind values."""
+
+STATE_NAMES_EN = {
+    "received": "received",
+    "processing": "processing",
+    "accepted": "accepted",
+    "rejected": "rejected",
+    "failed": "failed",
+    "structured": "structured",
+    "signed": "signed",
+    "distributing": "being sent",
+    "distributed": "sent out",
+    "pending": "waiting",
+    "sending": "sending",
+    "sent": "sent",
+    "deferred": "retrying later",
+}
+"""English names of the states."""
+
+LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
+"""The zone times are shown in."""
+
+
+def swedish_date(value: str | None) -> str:
+    """Format an ISO date as '20 november 2026' (or '20 November 2026' in English)."""
+    if not value:
+        return translate("datum saknas")
+    try:
+        d = dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    months = MONTHS_EN if language() == "en" else MONTHS
+    return f"{d.day} {months[d.month - 1]} {d.year}"
+
+
+def local_time(value: dt.datetime | None) -> str:
+    """Format a stored (UTC) time as Swedish local time, '2026-11-20 13:05'."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def _pick(sv: dict[str, str], en: dict[str, str], key: str | None) -> str:
+    table = en if language() == "en" else sv
+    return table.get(key or "", key or "")
+
+
+def state_name(state: str | None) -> str:
+    """Name a state in the request's language."""
+    from service.reports import STATE_NAMES
+
+    return _pick(STATE_NAMES, STATE_NAMES_EN, state)
+
+
+def register(app: Flask) -> None:
+    """Register the filters on an app."""
+    app.add_template_filter(swedish_date, "sv_date")
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(lambda k: _pick(KIND_NAMES, KIND_NAMES_EN, k), "kind_name")
+    app.add_template_filter(state_name, "state_name")
+    app.add_template_filter(lambda r: _pick(ROLE_NAMES, ROLE_NAMES_EN, r), "role_name")
+    app.add_template_filter(lambda k: _pick(MAIL_KINDS, MAIL_KINDS_EN, k), "mail_kind")

@@ -1,0 +1,138 @@
+"""Swedish pages by default; English when asked with ``?lang=en`` (remembered in the session)."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+
+LANGUAGES = ("sv", "en")
+"""Languages the pages can be shown in; the first is the default."""
+
+ENGLISH = {
+    "Arkiv": "Archive",
+    "Kontrollera PDF": "Verify a PDF",
+    "Utkorg": "Outbox",
+    "In English": "In English",
+    "På svenska": "På svenska",
+    "Minnesanteckningar": "Minutes",
+    "Sök i minnesanteckningarna": "Search the minutes",
+    "Sök": "Search",
+    "Arbetsplatser": "Workplaces",
+    "personer": "people",
+    "Senaste minnesanteckningarna": "Latest minutes",
+    "Träffar för": "Results for",
+    "Inga träffar.": "No results.",
+    "Visa alla": "Show all",
+    "Möte": "Meeting",
+    "Arbetsplats": "Workplace",
+    "Status": "Status",
+    "Version": "Version",
+    "rättad version": "corrected version",
+    "Inga minnesanteckningar ännu. Mejla ett utkast till arbetsplatsens brevlåda.": (
+        "No minutes yet. Email a draft to the workplace's mailbox."
+    ),
+    "Inga minnesanteckningar ännu.": "No minutes yet.",
+    "PDF": "PDF",
+    "Ladda ner": "Download",
+    "Minnesanteckningar –": "Minutes –",
+    "Datum": "Date",
+    "Tid": "Time",
+    "Plats": "Place",
+    "Organisation": "Organisation",
+    "Signerad PDF": "Signed PDF",
+    "PDF:en signeras…": "The PDF is being signed…",
+    "Närvaro och roller": "Attendance and roles",
+    "Närvarande": "Present",
+    "Frånvarande": "Absent",
+    "Ordförande": "Chair",
+    "Antecknare": "Note-taker",
+    "Justerare": "Adjusters",
+    "Skyddsombud": "Safety representative",
+    "Inget skyddsombud angivet": "No safety representative named",
+    "Beslut": "Decisions",
+    "Åtgärd": "Action",
+    "Ansvarig": "Responsible",
+    "Klart senast": "Due",
+    "Ej angiven": "Not given",
+    "Punkt": "Item",
+    "Punkten behandlades inte.": "The item was not covered.",
+    "Inga anteckningar.": "No notes.",
+    "Övriga frågor": "Other questions",
+    "Sammanställning av åtgärder": "All actions",
+    "Inga åtgärder beslutades.": "No actions were decided.",
+    "Utskick": "Delivery",
+    "Alla": "All",
+    "mottagare har fått minnesanteckningarna.": "recipients have received the minutes.",
+    "av": "of",
+    "mottagare nådda.": "recipients reached.",
+    "Inte nådda": "Not reached",
+    "Väntar": "Waiting",
+    "Utskicket har inte börjat.": "Delivery has not started.",
+    "Mottagare": "Recipient",
+    "Roll": "Role",
+    "Skickat": "Sent",
+    "Visa svar från e-postservern": "Show the mail server's answers",
+    "Svar": "Answer",
+    "Kontrollera en PDF": "Verify a PDF",
+    "verify_intro": "Upload minutes as a PDF to learn whether they are authentic and unchanged. "
+    "The file is not stored.",
+    "PDF-fil": "PDF file",
+    "Kontrollera": "Verify",
+    "Äkta och oförändrad": "Authentic and unchanged",
+    "Inte giltig": "Not valid",
+    "Signerad av": "Signed by",
+    "Signerad": "Signed",
+    "Minnesanteckningarna": "The minutes",
+    "Finns inte i arkivet.": "Not in this archive.",
+    "Filens kontrollsumma (SHA-256)": "File checksum (SHA-256)",
+    "Välj en PDF-fil att kontrollera.": "Choose a PDF file to verify.",
+    "Filen är ingen PDF.": "The file is not a PDF.",
+    "Till": "To",
+    "Ämne": "Subject",
+    "Slag": "Kind",
+    "Fil": "File",
+    "Utkorgen är tom.": "The outbox is empty.",
+    "Utskick går via SMTP; utkorgen används inte.": "Mail is sent over SMTP; the outbox is not used.",
+    "outbox_intro": "Mail Minnes has sent, kept as files because delivery goes to the outbox.",
+    "Sidan finns inte": "Page not found",
+    "Till arkivet": "To the archive",
+    "datum saknas": "no date",
+    "Filen är för stor.": "The file is too large.",
+}
+"""English for every Swedish text on the pages; the Swedish text is the key."""
+
+
+def language() -> str:
+    """Return the language of this request."""
+    return getattr(g, "lang", LANGUAGES[0])
+
+
+def translate(text: str) -> str:
+    """Return a page text in the request's language."""
+    if language() == "en":
+        return ENGLISH.get(text, text)
+    if text in ("verify_intro", "outbox_intro"):
+        return SWEDISH_LONG[text]
+    return text
+
+
+SWEDISH_LONG = {
+    "verify_intro": "Ladda upp minnesanteckningar som PDF för att se om de är äkta och oförändrade. "
+    "Filen sparas inte.",
+    "outbox_intro": "Mejl som Minnes har skickat, sparade som filer eftersom utskicket går till utkorgen.",
+}
+"""Swedish for the longer texts that have a short key."""
+
+
+def register(app: Flask) -> None:
+    """Pick the language per request and offer ``_`` to the templates."""
+
+    @app.before_request
+    def pick_language() -> None:
+        asked = request.args.get("lang")
+        if asked in LANGUAGES:
+            session["lang"] = asked
+        g.lang = session.get("lang", LANGUAGES[0]) if session.get("lang") in LANGUAGES else LANGUAGES[0]
+
+    @app.context_processor
+    def language_helpers() -> dict:
+        return {"_": translate, "lang": language()}
