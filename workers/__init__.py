@@ -1,0 +1,1 @@
+"""Long-running processes of Minnes: intake, rq jobs, delivery and the sweeper."""

@@ -1,0 +1,116 @@
+"""The rq queue that carries pipeline work; Redis may lose it, the database keeps the truth.
+
+The sweeper asks for unfinished work again and again, so each piece of work (step, id) has at most
+two jobs: one under its own id, and while that one runs, one follow-up that runs after it. A job left
+"started" by a worker that was killed is replaced, so it never blocks its work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+from service.pipeline import STEPS, claimer_gone, worker_identity
+
+FAILED_BACKOFF_SECONDS = 60.0
+"""How long a failed job blocks asking for the same work again (no retry storm every sweep)."""
+
+
+class QueueError(Exception):
+    """Redis could not be reached."""
+
+
+def worker_name() -> str:
+    """Return the rq worker name of this process: host:pid, so others can tell whether it still runs."""
+    return worker_identity()
+
+
+def job_id(step: str, ident: int) -> str:
+    """Return the rq job id of one step on one id: the same work always has the same id."""
+    return f"minnes-{step}-{int(ident)}"
+
+
+class RqQueue:
+    """Enqueue pipeline steps as rq jobs that take one id, without piling up copies."""
+
+    def __init__(
+        self, url: str, name: str = "minnes", *, job_timeout: int = 600, stale_seconds: float = 180.0
+    ) -> None:
+        from rq import Queue
+
+        self.connection = Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+        self.queue = Queue(name, connection=self.connection)
+        self.job_timeout = job_timeout
+        self.stale_seconds = stale_seconds
+
+    def _state(self, jid: str) -> str:
+        """Return 'waiting', 'running' or 'free' (absent, finished, failed, or its worker is gone)."""
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job
+
+        try:
+            job = Job.fetch(jid, connection=self.connection)
+        except NoSuchJobError:
+            return "free"
+        status = job.get_status(refresh=False)
+        status = str(getattr(status, "value", status))
+        if status in ("queued", "scheduled", "deferred"):
+            return "waiting"
+        if status == "failed" and job.ended_at is not None:
+            # A job that just failed waits a while before the sweeper tries it again.
+            ended = job.ended_at if job.ended_at.tzinfo else job.ended_at.replace(tzinfo=dt.UTC)
+            if (dt.datetime.now(dt.UTC) - ended).total_seconds() < FAILED_BACKOFF_SECONDS:
+                return "waiting"
+        if status != "started":
+            return "free"
+        gone = claimer_gone(getattr(job, "worker_name", "") or "")
+        if gone is not None:
+            return "free" if gone else "running"
+        started = job.started_at
+        if started is not None:
+            if started.tzinfo is None:
+                started = started.replace(tzinfo=dt.UTC)
+            age = (dt.datetime.now(dt.UTC) - started).total_seconds()
+            if age > max(self.stale_seconds, self.job_timeout):
+                return "free"
+        return "running"
+
+    def _put(self, step: str, ident: int, jid: str) -> None:
+        from rq.exceptions import DuplicateJobError, NoSuchJobError
+        from rq.job import Job
+
+        try:
+            Job.fetch(jid, connection=self.connection).delete()
+        except NoSuchJobError:
+            pass
+        try:
+            self.queue.enqueue(
+                f"workers.jobs.{step}",
+                int(ident),
+                job_id=jid,
+                unique=True,
+                job_timeout=self.job_timeout,
+                result_ttl=0,
+                failure_ttl=86400,
+            )
+        except DuplicateJobError:
+            pass  # another process enqueued the same job a moment ago
+
+    def enqueue(self, step: str, ident: int) -> None:
+        """Enqueue ``workers.jobs.<step>(ident)`` unless a copy of it is already waiting."""
+        if step not in STEPS:
+            raise ValueError(f"okänt steg {step}")
+        jid = job_id(step, ident)
+        follow = f"{jid}-next"
+        try:
+            first, second = self._state(jid), self._state(follow)
+            if "waiting" in (first, second):
+                return
+            if first == "free":
+                self._put(step, ident, jid)
+            elif second == "free":
+                self._put(step, ident, follow)  # running now: run once more after it
+        except RedisError as exc:
+            raise QueueError(f"Redis svarar inte: {exc}") from exc

@@ -1,0 +1,282 @@
+"""Start the long-running parts: worker, intake, sweeper, web, and `minnes run` that supervises them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from service.config import Config, ConfigError
+
+log = logging.getLogger("minnes")
+
+
+def _logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("MINNES_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s",
+    )
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handler(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+# --------------------------------------------------------------------------- worker
+
+
+def run_worker(config: Config, *, burst: bool = False) -> int:
+    """Run an rq worker for the pipeline's queue, in this process (the signing key is loaded once)."""
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from service.bootstrap import Services, signer_for
+    from workers import jobs
+
+    _logging()
+    url = config.settings.redis.url
+    if not url:
+        raise ConfigError("redis.url är tom — sätt den (eller MINNES_REDIS_URL), eller använd `minnes run`")
+    services = Services(config)
+    jobs.configure(services)
+    try:
+        signer_for(config)
+    except Exception as exc:  # noqa: BLE001 - the sign job reports it; the worker still serves the rest
+        log.error("signeringsnyckeln kan inte laddas: %s", exc)
+    connection = Redis.from_url(url)
+    queue = Queue(config.settings.worker.queue, connection=connection)
+    from workers.queue import worker_name
+
+    worker = SimpleWorker([queue], connection=connection, name=worker_name())
+    if burst:
+        services.pipeline.sweep()
+    worker.work(burst=burst, logging_level=os.environ.get("MINNES_LOG_LEVEL", "INFO"), with_scheduler=False)
+    return 0
+
+
+# --------------------------------------------------------------------------- intake
+
+
+def run_intake(config: Config) -> int:
+    """Watch the mailbox (maildir or IMAP) and hand new messages to the pipeline."""
+    from service.bootstrap import Services
+
+    _logging()
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    with Services(config) as services:
+        accept = _acceptor(services)
+        intake = config.settings.intake
+        if intake.source == "imap":
+            from workers.imap import ImapIntake, imap_secret
+
+            secret = imap_secret(intake.imap, config.secret(intake.imap.password_env))
+            ImapIntake(intake.imap, secret, accept).run(stop)
+        else:
+            from workers.maildir import MaildirIntake
+
+            log.info("bevakar maildir %s", intake.maildir)
+            MaildirIntake(intake.maildir, accept, poll_seconds=intake.poll_seconds).run(stop)
+    return 0
+
+
+def _acceptor(services):  # noqa: ANN001, ANN202
+    def accept(raw: bytes, ref: dict) -> None:
+        if not raw.strip():
+            from workers.intake import MessageRefused
+
+            raise MessageRefused("tomt meddelande")
+        result = services.pipeline.accept(raw, source=str(ref.get("source", "intake")), source_ref=ref)
+        log.info("inkommande #%s %s", result.id, "taget" if result.created else "fanns redan")
+
+    return accept
+
+
+# --------------------------------------------------------------------------- sweeper
+
+
+def run_sweeper(config: Config, *, once: bool = False) -> int:
+    """Re-enqueue unfinished work from the database, every ``worker.sweep_seconds``."""
+    from service.bootstrap import Services
+
+    _logging()
+    stop = threading.Event()
+    if not once:
+        _stop_on_signals(stop)
+    with Services(config) as services:
+        while True:
+            try:
+                counts = services.pipeline.sweep()
+                if any(counts.values()):
+                    log.info("svep: %s", counts)
+            except Exception:  # noqa: BLE001 - keep sweeping; the next round may succeed
+                log.exception("svepet misslyckades")
+            if once or stop.wait(config.settings.worker.sweep_seconds):
+                return 0
+
+
+# --------------------------------------------------------------------------- web
+
+
+def run_web(config: Config, *, host: str | None = None, port: int | None = None) -> int:
+    """Serve the archive page until stopped."""
+    from werkzeug.serving import make_server
+
+    from service.web import create_app
+
+    _logging()
+    listen_host, _, listen_port = config.settings.web.listen.rpartition(":")
+    host = host or listen_host or "127.0.0.1"
+    port = port or int(listen_port or 8080)
+    app = create_app(config)
+    server = make_server(host, port, app, threaded=True)
+    log.info("arkivsidan: http://%s:%s", host, port)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    stop.wait()
+    server.shutdown()
+    return 0
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def start_local_redis(config: Config) -> tuple[str, subprocess.Popen | None]:
+    """Start a redis-server for this installation (or reuse one already on its port)."""
+    port = config.settings.redis.port
+    url = f"redis://127.0.0.1:{port}/0"
+    if _port_open("127.0.0.1", port):
+        log.info("använder redis som redan kör på port %s", port)
+        return url, None
+    exe = shutil.which("redis-server")
+    if not exe:
+        raise ConfigError("redis-server saknas — installera paketet redis-server eller sätt redis.url")
+    data_dir = Path(config.settings.storage.path).parent / "redis"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [
+            exe,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(data_dir),
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if _port_open("127.0.0.1", port):
+            return url, proc
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise ConfigError(f"redis-server kunde inte starta på port {port}")
+
+
+def place_sample(config: Config) -> Path | None:
+    """On first start, put the sample draft in the maildir inbox so a newcomer sees minutes at once."""
+    from workers.maildir import deliver_to_maildir
+
+    if config.settings.intake.source != "maildir":
+        return None
+    marker = Path(config.settings.storage.path).parent / ".sample-placed"
+    sample = config.directory / "samples" / "utkast.eml"
+    if marker.exists() or not sample.exists():
+        return None
+    path = deliver_to_maildir(config.settings.intake.maildir, sample.read_bytes(), "sample-utkast.eml")
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("1\n")
+    return path
+
+
+def run_all(config: Config, *, sample: bool = True) -> int:
+    """Run intake, a worker, the sweeper and the web page, restarting any that dies, until Ctrl-C."""
+    from service.bootstrap import Services, signer_for
+
+    _logging()
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    redis_proc = None
+    env = dict(os.environ)
+    env["MINNES_CONFIG"] = str(config.directory)
+    if not config.settings.redis.url:
+        url, redis_proc = start_local_redis(config)
+        env["MINNES_REDIS_URL"] = url
+    with Services(config, queue=False):
+        pass  # creates the schema once, before the children race for it
+    signer_for(config)  # makes the trial key once, before the worker needs it
+    if sample:
+        placed = place_sample(config)
+        if placed:
+            log.info("exempelutkast lagt i inkorgen: %s", placed)
+    commands = {
+        "worker": ["worker"],
+        "intake": ["intake"],
+        "sweeper": ["sweep"],
+        "web": ["web"],
+    }
+    procs: dict[str, subprocess.Popen] = {}
+    restarts: dict[str, float] = {}
+
+    def spawn(name: str) -> None:
+        argv = [sys.executable, "-m", "service.cli", *commands[name], "--config", str(config.directory)]
+        procs[name] = subprocess.Popen(argv, env=env)
+
+    for name in commands:
+        spawn(name)
+    log.info("Minnes kör: arkivsidan %s — avsluta med Ctrl-C", config.settings.web.base_url)
+    try:
+        while not stop.wait(0.5):
+            for name, proc in list(procs.items()):
+                if proc.poll() is not None:
+                    wait = restarts.get(name, 0.5)
+                    log.warning("%s avslutades (kod %s); startar om om %.1f s", name, proc.returncode, wait)
+                    if stop.wait(wait):
+                        break
+                    restarts[name] = min(wait * 2, 30.0)
+                    spawn(name)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if redis_proc is not None:
+            redis_proc.terminate()
+            redis_proc.wait(timeout=10)
+    return 0
