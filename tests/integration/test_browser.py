@@ -1,0 +1,193 @@
+"""The archive page in a real headless Chromium, used as a member of staff would use it."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from service.archive.db import Inbound
+from service.bootstrap import Services
+from service.web import create_app
+from tests.support.chromium import PHONE, Browser, ChromiumMissing
+from tests.support.configs import make_config
+
+CASES = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cases"
+"""The corpus drafts."""
+
+SHOTS = os.environ.get("MINNES_SCREENSHOTS", "")
+"""A folder to keep the screenshots in, for looking at the pages; a temporary one when unset."""
+
+
+@dataclass
+class Site:
+    """The web app over an archive of real signed minutes, served on loopback."""
+
+    url: str
+    services: Services
+    plain: int
+    """Minutes id of d01 (plain numbered draft, 20 november 2026)."""
+    unplanned: int
+    """Minutes id of d06 (items out of order, unplanned sections, 13 november 2026)."""
+
+
+def _publish(services: Services, case: str) -> int:
+    """Take a corpus draft through the whole pipeline; return its minutes id."""
+    pipeline = services.pipeline
+    accepted = pipeline.accept((CASES / case / "message.eml").read_bytes(), source="test")
+    pipeline.process(accepted.id)
+    with services.db.session() as s:
+        minutes_id = s.get(Inbound, accepted.id).minutes_id
+    assert minutes_id, f"{case} was not accepted"
+    pipeline.sign(minutes_id)
+    pipeline.distribute(minutes_id)
+    return minutes_id
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    config = make_config(tmp_path_factory.mktemp("browser") / "config")
+    services = Services(config, queue=False)
+    plain = _publish(services, "d01-plain-numbered")
+    unplanned = _publish(services, "d06-order-and-unplanned")
+    app = create_app(config, services)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Site(f"http://127.0.0.1:{server.server_port}", services, plain, unplanned)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        services.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    try:
+        chromium = Browser()
+    except ChromiumMissing as exc:
+        pytest.fail(str(exc))
+    with chromium:
+        yield chromium
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = Path(SHOTS) if SHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_a_person_finds_reads_downloads_and_verifies_the_minutes(
+    site: Site, browser: Browser, tmp_path: Path, shots: Path
+) -> None:
+    # The archive lists the workplace and the meeting date; the newest meeting comes first.
+    browser.goto(site.url + "/")
+    listing = browser.text("table.minutes-list")
+    assert "Hemtjänst Norr" in listing
+    assert listing.index("20 november 2026") < listing.index("13 november 2026")
+    browser.screenshot(shots / "index-desktop.png")
+
+    # The minutes read like minutes: title block, attendance, items in order, decisions, actions.
+    browser.click_link("20 november 2026")
+    assert browser.url().endswith(f"/minutes/{site.plain}")
+    assert "minnesanteckningar – arbetsplatsträff" in browser.text(".eyebrow").casefold()
+    title = browser.text("dl.title-block")
+    assert "20 november 2026" in title and "13:00" in title
+    attendance = browser.text("section.attendance")
+    assert "Maria Lind" in attendance and "Sara Holm" in attendance and "Karin Berg" in attendance
+    headings = browser.texts("section.item h2")
+    assert headings[0].startswith("§ 1") and "§ 4 Arbetsmiljö och hälsa" in headings
+    numbers = [int(h.split()[1]) for h in headings if h.startswith("§")]
+    assert numbers == sorted(numbers)
+    assert "riskbedömning av förflyttningar" in browser.text("#punkt-4 .decisions")
+    action = browser.text("#punkt-4 table.actions")
+    assert "glidlakan" in action and "Johan Ek" in action and "15 december 2026" in action
+    assert "glidlakan" in browser.text("section.all-actions")
+    assert "Alla 10 mottagare har fått minnesanteckningarna." in browser.text(".deliveries")
+    browser.screenshot(shots / "minutes-desktop.png")
+
+    # The PDF link serves the signed PDF.
+    href = str(browser.evaluate("document.querySelector('a.pdf-link').href"))
+    status, ctype, body = browser.fetch(href)
+    assert status == 200 and ctype.startswith("application/pdf") and body.startswith(b"%PDF")
+    assert b"/ByteRange" in body
+    pdf = tmp_path / "minnesanteckningar.pdf"
+    pdf.write_bytes(body)
+
+    # Search finds the minutes by a word of the notes, and says so when nothing matches.
+    browser.goto(site.url + "/")
+    browser.fill("input[name=q]", "glidlakan")
+    browser.click("form.search button")
+    assert "q=glidlakan" in browser.url()
+    hits = browser.text("table.minutes-list")
+    assert "20 november 2026" in hits and "13 november 2026" not in hits
+    browser.fill("input[name=q]", "finns-inte-någonstans")
+    browser.click("form.search button")
+    assert "Inga träffar." in browser.text("main")
+
+    # The verification page accepts the downloaded PDF and names the minutes.
+    browser.goto(site.url + "/verify")
+    browser.set_files("input[type=file]", pdf)
+    browser.click("form button[type=submit]")
+    verdict = browser.text(".verdict")
+    assert "Äkta och oförändrad" in verdict, verdict
+    assert "20 november 2026" in browser.text(".verdict a.minutes-link")
+    browser.screenshot(shots / "verify-desktop.png")
+    browser.click(".verdict a.minutes-link")
+    assert browser.url().endswith(f"/minutes/{site.plain}")
+
+    # A copy changed after signing is refused.
+    tampered = bytearray(body)
+    at = body.index(b"glidlakan") if b"glidlakan" in body else len(body) // 3
+    tampered[at] ^= 0x01
+    changed = tmp_path / "ändrad.pdf"
+    changed.write_bytes(bytes(tampered))
+    browser.goto(site.url + "/verify")
+    browser.set_files("input[type=file]", changed)
+    browser.click("form button[type=submit]")
+    assert "Inte giltig" in browser.text(".verdict")
+
+
+def test_unplanned_sections_sit_under_ovriga_fragor_and_uncovered_items_are_marked(
+    site: Site, browser: Browser
+) -> None:
+    browser.goto(f"{site.url}/minutes/{site.unplanned}")
+    other = next(h for h in browser.texts("section.item h2") if "Övriga frågor" in h)
+    number = other.split()[1]
+    unplanned = browser.texts(f"#punkt-{number} .unplanned h3")
+    assert "Julbord" in unplanned and "Friskvård" in unplanned
+    assert "Punkten behandlades inte." in browser.text("#punkt-2")
+
+
+def test_pages_fit_a_phone(site: Site, browser: Browser, shots: Path) -> None:
+    browser.viewport(*PHONE)
+    try:
+        for name, path in (
+            ("index", "/"),
+            ("minutes", f"/minutes/{site.plain}"),
+            ("minutes-unplanned", f"/minutes/{site.unplanned}"),
+            ("workplace", "/workplace/hemtjanst-norr"),
+            ("verify", "/verify"),
+            ("outbox", "/outbox/"),
+        ):
+            browser.goto(site.url + path)
+            assert not browser.overflows_horizontally(), f"{path} is wider than a phone"
+            browser.screenshot(shots / f"{name}-phone.png")
+    finally:
+        browser.viewport(1280, 900)
+
+
+def test_the_language_switches_to_english_and_back(site: Site, browser: Browser) -> None:
+    browser.goto(f"{site.url}/minutes/{site.plain}")
+    browser.click("a.lang")
+    assert "Attendance and roles" in browser.text("main")
+    assert "20 November 2026" in browser.text("dl.title-block")
+    browser.click("a.lang")
+    assert "Närvaro och roller" in browser.text("main")

@@ -1,0 +1,72 @@
+"""Driven from outside: `minnes ingest` then `minnes run`, with a configuration written per config.md."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.support.configs import write_config
+
+CASES = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cases"
+MINNES = [sys.executable, "-m", "service.cli"]
+
+
+def test_ingest_then_run_delivers_to_everyone_and_receipts_the_note_taker(
+    tmp_path, redis_server, smtp_sink, database_url
+):
+    folder = write_config(
+        tmp_path / "config", redis_url=redis_server.url, smtp_port=smtp_sink.port, database_url=database_url
+    )
+    draft = CASES / "d01-plain-numbered" / "message.eml"
+    env = dict(os.environ, MINNES_SIGNING_PASSPHRASE="test-lösen")
+    ingest = subprocess.run(
+        [*MINNES, "ingest", "--config", str(folder), str(draft)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert ingest.returncode == 0, ingest.stderr
+
+    run = subprocess.Popen(
+        [*MINNES, "run", "--config", str(folder), "--no-sample"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            kinds = [r.message()["X-Minnes-Kind"] for r in smtp_sink.received]
+            if kinds.count("distribution") >= 10 and kinds.count("receipt") >= 1:
+                break
+            assert run.poll() is None, run.stdout.read()
+            time.sleep(0.2)
+        time.sleep(1.5)  # anything sent twice would arrive now
+    finally:
+        os.killpg(run.pid, signal.SIGTERM)
+        out = run.communicate(timeout=30)[0]
+    dist = [r for r in smtp_sink.received if r.message()["X-Minnes-Kind"] == "distribution"]
+    receipts = [r for r in smtp_sink.received if r.message()["X-Minnes-Kind"] == "receipt"]
+    roster = [
+        line.split(",")[1]
+        for line in (folder / "workplaces" / "hemtjanst-norr.csv").read_text().splitlines()[1:]
+    ]
+    assert sorted(r.rcpt_tos[0] for r in dist) == sorted(roster), out
+    assert [r.rcpt_tos[0] for r in receipts] == ["anna.svensson@exempelby.se"]
+
+    status = subprocess.run(
+        [*MINNES, "deliveries", "--config", str(folder), "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.count(" sent ") == 10, status.stdout

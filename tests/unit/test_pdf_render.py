@@ -1,0 +1,79 @@
+"""Rendering structured minutes: PDF/A parts, escaping, the prepared signature field."""
+
+from __future__ import annotations
+
+import io
+
+import pikepdf
+import pytest
+
+from service.pdf.pdfa import SIGNATURE_FIELD
+from service.pdf.render import render_minutes, swedish_date
+from tests.unit.test_pdf_samples import WORKPLACE, long_minutes, short_minutes
+
+
+@pytest.fixture(scope="module")
+def short_pdf() -> bytes:
+    return render_minutes(short_minutes(), WORKPLACE, archive_url="http://127.0.0.1:8080/protokoll/1")
+
+
+def test_swedish_date() -> None:
+    assert swedish_date("2026-11-20") == "20 november 2026"
+    assert swedish_date(None) == "–"
+    assert swedish_date("nästa tisdag") == "nästa tisdag"
+
+
+def test_pdfa_identification_title_and_language(short_pdf: bytes) -> None:
+    with pikepdf.open(io.BytesIO(short_pdf)) as doc:
+        xmp = doc.Root.Metadata.read_bytes().decode()
+        assert "<pdfaid:part>1</pdfaid:part>" in xmp
+        assert "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+        assert str(doc.Root.Lang) == "sv-SE"
+        assert str(doc.docinfo.Title) == "Minnesanteckningar Hemtjänst Norr 2026-11-20"
+        assert "Minnesanteckningar Hemtjänst Norr 2026-11-20" in xmp
+        intent = doc.Root.OutputIntents[0]
+        assert intent.S == pikepdf.Name.GTS_PDFA1
+        assert len(intent.DestOutputProfile.read_bytes()) > 1000
+
+
+def test_no_object_streams_and_fonts_embedded(short_pdf: bytes) -> None:
+    assert b"/ObjStm" not in short_pdf
+    with pikepdf.open(io.BytesIO(short_pdf)) as doc:
+        for page in doc.pages:
+            for _name, font in page.Resources.Font.items():
+                assert font.Subtype == pikepdf.Name.TrueType, font.BaseFont
+                assert "/FontFile2" in font.FontDescriptor, font.BaseFont
+
+
+def test_empty_signature_field_on_last_page(short_pdf: bytes) -> None:
+    with pikepdf.open(io.BytesIO(short_pdf)) as doc:
+        fields = doc.Root.AcroForm.Fields
+        assert len(fields) == 1
+        field = fields[0]
+        assert str(field.T) == SIGNATURE_FIELD and field.FT == pikepdf.Name.Sig
+        assert "/V" not in field
+        assert field.P.objgen == doc.pages[-1].obj.objgen
+        x1, y1, x2, y2 = (float(v) for v in field.Rect)
+        assert x2 - x1 > 200 and y2 - y1 > 50
+        assert int(field.F) == 4
+
+
+def test_markup_in_draft_is_escaped_not_interpreted() -> None:
+    m = short_minutes()
+    m["items"][0]["text"] = "<para>Trasig</b> <font name='Courier'>markup</font> & <img src='/etc/passwd'/>"
+    m["attendance"]["present"] = ["<b>Anna</b>"]
+    pdf = render_minutes(m, WORKPLACE)
+    assert pdf.startswith(b"%PDF-")
+    assert b"Courier" not in pdf
+
+
+def test_many_actions_and_long_texts_break_across_pages() -> None:
+    pdf = render_minutes(long_minutes(40), WORKPLACE)
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        assert len(doc.pages) > 5
+
+
+def test_missing_optional_parts_render() -> None:
+    m = {"meeting": {"date": None}, "items": [], "unplanned": [], "roles": {}, "attendance": {}}
+    pdf = render_minutes(m, WORKPLACE)
+    assert pdf.startswith(b"%PDF-")
