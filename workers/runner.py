@@ -39,7 +39,7 @@ def _stop_on_signals(stop: threading.Event) -> None:
 def run_worker(config: Config, *, burst: bool = False) -> int:
     """Run an rq worker for the pipeline's queue, in this process (the signing key is loaded once)."""
     from redis import Redis
-    from rq import Queue, SimpleWorker
+    from rq import Queue
 
     from service.bootstrap import Services, signer_for
     from workers import jobs
@@ -56,9 +56,9 @@ def run_worker(config: Config, *, burst: bool = False) -> int:
         log.error("signeringsnyckeln kan inte laddas: %s", exc)
     connection = Redis.from_url(url)
     queue = Queue(config.settings.worker.queue, connection=connection)
-    from workers.queue import worker_name
+    from workers.queue import MinnesWorker, worker_name
 
-    worker = SimpleWorker([queue], connection=connection, name=worker_name())
+    worker = MinnesWorker([queue], connection=connection, name=worker_name())
     if burst:
         services.pipeline.sweep()
     worker.work(burst=burst, logging_level=os.environ.get("MINNES_LOG_LEVEL", "INFO"), with_scheduler=False)

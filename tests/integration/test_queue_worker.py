@@ -1,0 +1,64 @@
+"""The rq worker leaves alone a job record that Redis lost or replaced while the job ran."""
+
+from __future__ import annotations
+
+import pytest
+from rq import Queue, get_current_job
+from rq.registry import FailedJobRegistry
+
+from workers.queue import MinnesWorker, RqQueue, worker_name
+
+pytestmark = pytest.mark.integration
+
+QUEUE = "minnes-test"
+
+
+def flush_redis_then_return() -> int:
+    """Do the work, while somebody flushes Redis."""
+    get_current_job().connection.flushall()
+    return 1
+
+
+def mark_that_the_copy_ran() -> None:
+    """Stand for the sweeper's fresh copy of the same work."""
+    get_current_job().connection.set("the-copy-ran", 1)
+
+
+def replace_own_record_then_fail() -> None:
+    """Lose this job's record to a fresh copy under the same id, then fail."""
+    job = get_current_job()
+    job.connection.delete(job.key)
+    Queue(QUEUE, connection=job.connection).enqueue(mark_that_the_copy_ran, job_id=job.id, result_ttl=0)
+    raise RuntimeError("the work failed")
+
+
+def fail_plainly() -> None:
+    """Fail while Redis keeps the record."""
+    raise RuntimeError("the work failed")
+
+
+def run(connection, func) -> None:  # noqa: ANN001
+    queue = Queue(QUEUE, connection=connection)
+    queue.enqueue(func, job_id="minnes-distribute-1", result_ttl=0, failure_ttl=600)
+    MinnesWorker([queue], connection=connection, name=worker_name()).work(burst=True, with_scheduler=False)
+
+
+def test_a_job_whose_redis_was_flushed_is_not_recorded_as_failed(redis_server) -> None:  # noqa: ANN001
+    connection = redis_server.client()
+    run(connection, flush_redis_then_return)
+    assert FailedJobRegistry(QUEUE, connection=connection).get_job_ids() == []
+    RqQueue(redis_server.url, QUEUE).enqueue("distribute", 1)  # the sweeper asks again: not held back
+    assert Queue(QUEUE, connection=connection).get_job_ids() == ["minnes-distribute-1"]
+
+
+def test_a_fresh_copy_under_the_same_id_survives_and_runs(redis_server) -> None:  # noqa: ANN001
+    connection = redis_server.client()
+    run(connection, replace_own_record_then_fail)
+    assert connection.get("the-copy-ran") == b"1"
+    assert FailedJobRegistry(QUEUE, connection=connection).get_job_ids() == []
+
+
+def test_a_job_that_keeps_its_record_is_still_recorded_as_failed(redis_server) -> None:  # noqa: ANN001
+    connection = redis_server.client()
+    run(connection, fail_plainly)
+    assert FailedJobRegistry(QUEUE, connection=connection).get_job_ids() == ["minnes-distribute-1"]
