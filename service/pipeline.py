@@ -540,10 +540,14 @@ class Pipeline:
         """Re-enqueue whatever the database says is unfinished and not in progress."""
         now = utcnow()
         stale = now - dt.timedelta(seconds=self.settings.worker.stale_seconds)
-        # One send may legitimately hang for several SMTP timeouts (connect, MAIL, RCPT, DATA): a live
-        # process on another host must not lose its claim before that, or the mail would go twice.
+        # A send is cut off after SEND_DEADLINE_TIMEOUTS SMTP timeouts, and the claims a fan-out holds are
+        # renewed after every mail: a live process on another host never loses its claim, so no mail
+        # goes twice while its sender still works on it.
+        from service.mail.transport import SEND_DEADLINE_TIMEOUTS
+
+        smtp_timeout = self.settings.delivery.smtp.timeout
         sending_stale = now - dt.timedelta(
-            seconds=max(self.settings.worker.stale_seconds, 4 * self.settings.delivery.smtp.timeout)
+            seconds=max(self.settings.worker.stale_seconds, (SEND_DEADLINE_TIMEOUTS + 2) * smtp_timeout)
         )
         counts = {step: 0 for step in STEPS}
         with self.db.session() as s:

@@ -14,6 +14,7 @@ import smtplib
 import socket
 import ssl
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -239,14 +240,86 @@ class OutboxTransport:
 _NOOP_AFTER_IDLE = 20.0
 """Seconds a connection may sit idle before it is checked with NOOP before the next message."""
 
+SEND_DEADLINE_TIMEOUTS = 2
+"""A send that has not ended after this many ``smtp.timeout`` is cut off and deferred.
+
+Each socket operation is bounded by ``smtp.timeout``, but a server that trickles its bytes never
+times out. The sweeper hands a claim back only after ``SEND_DEADLINE_TIMEOUTS + 2`` timeouts, so a
+process that is alive always ends (and records) its send before anyone else may take it over.
+"""
+
+
+class _Deadline:
+    """Cut an SMTP connection whose send runs past its deadline; one watching thread per session."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._due: float | None = None
+        self._conn: smtplib.SMTP | None = None
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self.fired = False
+        """Set when the last armed send was cut off."""
+
+    def arm(self, due: float, conn: smtplib.SMTP) -> None:
+        """Watch `conn` until :meth:`disarm`; shut its socket down at monotonic time `due`."""
+        with self._cond:
+            self._due, self._conn, self.fired = due, conn, False
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="minnes-smtp-deadline", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def disarm(self) -> bool:
+        """Stop watching; return whether the send was cut off."""
+        with self._cond:
+            self._due, self._conn = None, None
+            fired, self.fired = self.fired, False
+            return fired
+
+    def close(self) -> None:
+        """End the watching thread."""
+        with self._cond:
+            self._closed, self._due, self._conn = True, None, None
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _watch(self) -> None:
+        with self._cond:
+            while not self._closed:
+                if self._due is None:
+                    self._cond.wait()
+                    continue
+                left = self._due - time.monotonic()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                conn, self._due, self._conn, self.fired = self._conn, None, None, True
+                sock = conn.sock if conn is not None else None
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)  # the blocked send or read fails at once
+
 
 class SmtpSession:
     """One SMTP connection, opened on the first send and reopened after it breaks."""
 
-    def __init__(self, settings: SmtpSettings, password: str, ssl_context: ssl.SSLContext | None) -> None:
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        password: str,
+        ssl_context: ssl.SSLContext | None,
+        *,
+        deadline: float | None = None,
+    ) -> None:
         self.settings = settings
         self.password = password
         self.ssl_context = ssl_context
+        self.deadline = SEND_DEADLINE_TIMEOUTS * settings.timeout if deadline is None else deadline
+        """Seconds one send may take, connecting included, before it is cut off and deferred."""
+        self._watchdog = _Deadline()
+        self._due = 0.0
         self.connections = 0
         """How many connections this session has opened."""
         self._conn: smtplib.SMTP | None = None
@@ -283,6 +356,8 @@ class SmtpSession:
             conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._context())
         else:
             conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        if self._due:
+            self._watchdog.arm(self._due, conn)  # connecting and the greeting have their own timeouts
         try:
             self._nodelay(conn)
             conn.ehlo()
@@ -370,16 +445,32 @@ class SmtpSession:
         data = wire_bytes(msg)
         self._meanwhile = meanwhile
         self._before_end = before_end
+        self._due = time.monotonic() + self.deadline
+        try:
+            result = self._send(sender, recipient, data)
+        finally:
+            cut = self._watchdog.disarm()
+            self._due = 0.0
+        if cut:
+            self._drop()
+            where = f"{self.settings.host}:{self.settings.port}"
+            result = SendResult("deferred", f"SMTP-servern {where} blev inte klar inom {self.deadline:g} s")
+        return result
+
+    def _send(self, sender: str, recipient: str, data: bytes) -> SendResult:
+        """Send on the open connection (opening or reopening it), under the send's deadline."""
         for attempt in (1, 2):
             conn, reused, problem = self._ensure()
             if conn is None:
                 assert problem is not None
                 return problem
+            if reused:
+                self._watchdog.arm(self._due, conn)
             try:
                 result = self._transaction(conn, sender, recipient, data)
             except (smtplib.SMTPServerDisconnected, ConnectionError, ssl.SSLError) as exc:
                 self._drop()
-                if reused and attempt == 1:
+                if reused and attempt == 1 and not self._watchdog.fired:
                     continue  # the server closed an idle or reused connection: reopen once
                 return SendResult("deferred", _describe(exc, self.settings))
             except (smtplib.SMTPException, OSError) as exc:
@@ -469,6 +560,7 @@ class SmtpSession:
 
     def close(self) -> None:
         """Say QUIT politely; never raise."""
+        self._watchdog.close()
         conn, self._conn = self._conn, None
         if conn is not None:
             try:

@@ -14,6 +14,7 @@ from service.config import DeliverySettings, SmtpSettings
 from service.mail.transport import (
     OutboxTransport,
     SendResult,
+    SmtpSession,
     SmtpTransport,
     TransportError,
     make_transport,
@@ -211,6 +212,26 @@ def test_slow_data_beyond_the_timeout_is_deferred(smtp_sink: SmtpSink) -> None:
         again = session.send(_message(2, "b@exempelby.se"), "b@exempelby.se")
     assert again.sent
     assert "b@exempelby.se" in smtp_sink.recipients()
+
+
+def test_a_send_past_its_deadline_is_cut_off_and_deferred(smtp_sink: SmtpSink) -> None:
+    """Each read is within the timeout, yet the send as a whole must end before its claim goes stale."""
+    smtp_sink.configure(data_delay=3.0)
+    settings = SmtpSettings(host="127.0.0.1", port=smtp_sink.port, security="none", timeout=5.0)
+    session = SmtpSession(settings, "", None, deadline=1.0)
+    try:
+        started = time.monotonic()
+        result = session.send(_message(1, "a@exempelby.se"), "a@exempelby.se")
+        took = time.monotonic() - started
+        assert result.outcome == "deferred"
+        assert "blev inte klar inom 1 s" in result.answer
+        assert took < 4.0  # cut at the deadline, not at the 5 s read timeout
+        smtp_sink.configure(data_delay=0.0)
+        again = session.send(_message(2, "b@exempelby.se"), "b@exempelby.se")
+    finally:
+        session.close()
+    assert again.sent
+    assert smtp_sink.connections == 2  # the cut connection was not used again
 
 
 def test_slow_data_within_the_timeout_is_sent(smtp_sink: SmtpSink) -> None:
