@@ -431,7 +431,10 @@ class ImapIntake:
         retry = self._backoff_initial
         while not stop.is_set():
             try:
-                self.poll_once()
+                # Mail that arrives while a pass files messages is announced in the replies to our MOVEs,
+                # and not again in IDLE: pass again until a pass files nothing.
+                while self.poll_once() and not stop.is_set():
+                    pass
                 delay = self._backoff_initial
                 if self.left_behind:  # accept failed for some: try them again soon, then less often
                     wait, retry = retry, min(retry * 2, self._cycle_seconds())

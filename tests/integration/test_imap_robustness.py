@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.integration.test_imap_intake import PROCESSED, Recorder, draft, running, settings_for
+from tests.integration.test_imap_intake import PROCESSED, Recorder, draft, running, settings_for, wait_filed
 from tests.support.dovecot import DovecotServer, free_port
 from workers.imap import MAX_IDLE_SECONDS, ImapError, ImapIntake, connect
 
@@ -32,14 +32,16 @@ def test_dovecot_gone_mid_idle_reconnects_and_picks_up_the_next_message(
     dovecot.append(draft(1))
     with running(intake):
         accept.wait_for(1, timeout=5)
+        wait_filed(dovecot, 1)
         time.sleep(0.3)  # in IDLE
         dovecot.stop(graceful=graceful)
         time.sleep(0.5)  # the intake notices and retries while the server is down
         dovecot.start()
         dovecot.append(draft(2))
-        accept.wait_for(2, timeout=6)
+        accept.wait_for(2, timeout=10)
+        wait_filed(dovecot, 2)
         dovecot.append(draft(3))
-        assert accept.wait_for(3, timeout=5) < 2.0, "back in IDLE after the reconnect"
+        assert accept.wait_for(3, timeout=10) < 5.0, "back in IDLE after the reconnect"
     assert dovecot.messages("INBOX") == []
     assert dovecot.messages(PROCESSED) == [draft(1), draft(2), draft(3)]
 
@@ -58,6 +60,7 @@ def test_a_new_uidvalidity_loses_nothing(dovecot: DovecotServer) -> None:
     before = dovecot.uidvalidity()
     with running(intake):
         accept.wait_for(1, timeout=5)  # draft 2 filed, draft 1 left in INBOX
+        wait_filed(dovecot, 1)
         time.sleep(0.3)
         after = dovecot.recreate_mailbox("INBOX")
         down["on"] = False
@@ -78,7 +81,7 @@ def test_a_recreated_processed_folder_still_receives(dovecot: DovecotServer) -> 
     dovecot.append(draft(1))
     with running(intake):
         accept.wait_for(1, timeout=5)
-        time.sleep(0.3)
+        wait_filed(dovecot, 1)
         dovecot.recreate_mailbox(PROCESSED)
         dovecot.append(draft(2))
         accept.wait_for(2, timeout=5)
@@ -90,8 +93,8 @@ class FreezingProxy:
 
     def __init__(self, upstream: tuple[str, int]) -> None:
         self.upstream = upstream
-        self.port = free_port()
-        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
         self._listener.settimeout(0.2)
         self._connections = 0
         self._frozen_below = 0
@@ -146,6 +149,7 @@ def test_a_hung_connection_is_dropped_and_reopened(dovecot: DovecotServer) -> No
         dovecot.append(draft(1))
         with running(intake):
             accept.wait_for(1, timeout=5)
+            wait_filed(dovecot, 1)
             time.sleep(0.3)
             proxy.freeze()  # the server's answers no longer arrive: a hung connection
             dovecot.append(draft(2))
@@ -254,7 +258,7 @@ def test_a_refused_login_is_retried_slowly(dovecot: DovecotServer) -> None:
 
     intake = ImapIntake(
         settings_for(dovecot), "fel-losenord", Recorder(),
-        sleep=sleep, timeout=2.0, backoff_initial=1.0, backoff_max=600.0,
+        sleep=sleep, timeout=10.0, backoff_initial=1.0, backoff_max=600.0,
     )
     intake.run(stop)
     assert waits == [60.0, 120.0, 240.0]
