@@ -9,10 +9,28 @@ import sys
 import time
 from pathlib import Path
 
+from sqlalchemy import select
+
+from service.archive.db import Database, MinutesRow, OutgoingMail
 from tests.support.configs import write_config
 
 CASES = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cases"
 MINNES = [sys.executable, "-m", "service.cli"]
+
+
+def wait_settled(database_url: str, deadline: float) -> None:
+    """Wait until the minutes are distributed and no mail is pending in the database."""
+    db = Database(database_url)
+    try:
+        while True:
+            with db.session() as s:
+                states = set(s.scalars(select(MinutesRow.state))) | set(s.scalars(select(OutgoingMail.state)))
+            if states <= {"distributed", "sent"}:
+                return
+            assert time.monotonic() < deadline, f"not settled: {states}"
+            time.sleep(0.2)
+    finally:
+        db.dispose()
 
 
 def test_ingest_then_run_delivers_to_everyone_and_receipts_the_note_taker(
@@ -48,6 +66,7 @@ def test_ingest_then_run_delivers_to_everyone_and_receipts_the_note_taker(
                 break
             assert run.poll() is None, run.stdout.read()
             time.sleep(0.2)
+        wait_settled(database_url, deadline)  # the mails are on record before the service is stopped
         time.sleep(1.5)  # anything sent twice would arrive now
     finally:
         os.killpg(run.pid, signal.SIGTERM)
