@@ -89,6 +89,16 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def drop_database(self, url: str) -> None:
+        """Drop a database made by :meth:`create_database`, closing what still uses it."""
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
     def stop(self) -> None:
         """Stop the cluster and remove its folder."""
         try:
@@ -108,8 +118,12 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:  # noqa: ANN001
-    """Yield a fresh database URL, once for SQLite and once for PostgreSQL."""
+def database_url(request, tmp_path) -> Iterator[str]:  # noqa: ANN001
+    """Yield a fresh database URL, once for SQLite and once for PostgreSQL (dropped afterwards)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/minnes.db"
-    return request.getfixturevalue("postgres_server").create_database()
+        yield f"sqlite:///{tmp_path}/minnes.db"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)  # ~8 MB each: a whole run would otherwise leave more than a gigabyte
