@@ -453,8 +453,10 @@ class SmtpSession:
             self._due = 0.0
         if cut:
             self._drop()
-            where = f"{self.settings.host}:{self.settings.port}"
-            result = SendResult("deferred", f"SMTP-servern {where} blev inte klar inom {self.deadline:g} s")
+            if result.outcome == "deferred":  # a server's real answer (250, 5xx) stands even so
+                where = f"{self.settings.host}:{self.settings.port}"
+                late = f"SMTP-servern {where} blev inte klar inom {self.deadline:g} s"
+                result = SendResult("deferred", late)
         return result
 
     def _send(self, sender: str, recipient: str, data: bytes) -> SendResult:
