@@ -71,6 +71,17 @@ class Reports:
                     f"{STATE_NAMES.get(row.state, row.state)} sedan {row.received_at:%Y-%m-%d %H:%M} "
                     "— körs någon worker?"
                 )
+            for m in s.scalars(
+                select(MinutesRow).where(
+                    MinutesRow.state.in_(("structured", "signed")), MinutesRow.created_at < limit
+                )
+            ):
+                out.append(
+                    f"minnesanteckningar #{m.id} ({m.workplace_id} {m.meeting_date}): "
+                    f"{STATE_NAMES.get(m.state, m.state)} sedan {m.created_at:%Y-%m-%d %H:%M} "
+                    "men inte utskickade — kontrollera signeringsnyckeln (minnes check-config) "
+                    "och workerns logg"
+                )
             for d in s.scalars(
                 select(Delivery).where(
                     Delivery.state.in_(("deferred", "sending", "pending")), Delivery.created_at < limit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -89,3 +90,24 @@ def test_a_draft_whose_processing_keeps_dying_is_given_up_and_shown(tmp_path, da
             got = s.get(Inbound, row.id)
             assert got.state == "failed" and got.error_code == "internal_error"
         assert "inkommande #1 (<x@y>): misslyckades" in services.reports.status_text()
+
+
+def test_minutes_that_never_get_signed_are_shown_as_stuck(tmp_path, database_url):
+    config = make_config(tmp_path / "config", database_url=database_url)
+    with Services(config, queue=False) as services:
+        with services.db.session() as s:
+            inbound = Inbound(sha256="d" * 64, size=1, source="test", state="processed", message_id="<m@y>")
+            s.add(inbound)
+            s.flush()
+            s.add(
+                MinutesRow(
+                    inbound_id=inbound.id,
+                    workplace_id="hemtjanst-norr",
+                    meeting_date="2026-11-20",
+                    data="{}",
+                    created_at=utcnow() - dt.timedelta(hours=1),
+                )
+            )
+        text = services.reports.status_text()
+    assert "minnesanteckningar #1 (hemtjanst-norr 2026-11-20): strukturerat sedan" in text
+    assert "kontrollera signeringsnyckeln" in text
