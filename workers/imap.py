@@ -238,6 +238,12 @@ def connect(settings: ImapSettings, password: Secret, *, timeout: float = READ_T
     return client
 
 
+def _uidnext(selected: dict) -> int | None:
+    """Return the UIDNEXT of a SELECT answer, None when the server did not give it."""
+    value = selected.get(b"UIDNEXT")
+    return int(value) if value is not None else None
+
+
 def _close(client: IMAPClient | None) -> None:
     """Log out politely if possible, else just drop the socket."""
     if client is None:
@@ -290,6 +296,7 @@ class ImapIntake:
         self._client: IMAPClient | None = None
         self._names: dict[str, str] = {}
         self._uidvalidity: int | None = None
+        self._uidnext: int | None = None
         self.left_behind = 0
         """Messages whose ``accept`` failed in the last poll; they stay and are tried again."""
 
@@ -360,6 +367,7 @@ class ImapIntake:
         try:
             selected = client.select_folder(self._names["folder"])
             uidvalidity = int(selected[b"UIDVALIDITY"])
+            self._uidnext = _uidnext(selected)
             uids = sorted(client.search(["NOT", "DELETED"]))
         except _ERRORS as exc:
             self.close()
@@ -378,6 +386,24 @@ class ImapIntake:
             left += outcome == "left"
         self.left_behind = left
         return filed
+
+    def _arrived_since_pass(self, filed: int) -> bool:
+        """Tell whether mail came in after the last pass's SELECT; its SELECT is the last word before IDLE.
+
+        Mail that arrives during a pass is announced in the replies to our SEARCH or MOVEs, and not
+        again in IDLE, so it would wait for the IDLE renewal. A new SELECT shows it in UIDNEXT, and
+        whatever arrives after that SELECT is announced in IDLE.
+        """
+        client = self._connection()
+        try:
+            selected = client.select_folder(self._names["folder"])
+        except _ERRORS as exc:
+            self.close()
+            raise ImapError(f"kunde inte läsa IMAP-mappen {self.settings.folder}: {exc}") from exc
+        now, before = _uidnext(selected), self._uidnext
+        if now is None or before is None:  # a server that does not say UIDNEXT: look again after filing
+            return filed > 0
+        return now != before
 
     def _handle(self, client: IMAPClient, uid: int, uidvalidity: int) -> str:
         try:
@@ -431,10 +457,10 @@ class ImapIntake:
         retry = self._backoff_initial
         while not stop.is_set():
             try:
-                # Mail that arrives while a pass files messages is announced in the replies to our MOVEs,
-                # and not again in IDLE: pass again until a pass files nothing.
-                while self.poll_once() and not stop.is_set():
-                    pass
+                while True:
+                    filed = self.poll_once()
+                    if stop.is_set() or not self._arrived_since_pass(filed):
+                        break
                 delay = self._backoff_initial
                 if self.left_behind:  # accept failed for some: try them again soon, then less often
                     wait, retry = retry, min(retry * 2, self._cycle_seconds())

@@ -257,3 +257,30 @@ def test_mail_that_arrives_while_another_is_filed_is_not_left_for_the_idle_renew
         accept.wait_for(2, timeout=10)
         wait_filed(dovecot, 2)
     assert dovecot.messages(PROCESSED) == [draft(1), draft(2)]
+
+
+def test_mail_that_arrives_between_select_and_search_is_not_left_for_the_idle_renewal(
+    dovecot: DovecotServer,
+) -> None:
+    """Dovecot announces it in its SEARCH reply and leaves it out of the result; IDLE is silent on it."""
+    searches = {"n": 0}
+
+    def connector(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        client = connect(*args, **kwargs)
+        search = client.search
+
+        def search_after_an_arrival(*a, **k):  # noqa: ANN002, ANN003, ANN202
+            searches["n"] += 1
+            if searches["n"] == 1:  # the first pass, on an empty folder, right after its SELECT
+                dovecot.append(draft(1))
+            return search(*a, **k)
+
+        client.search = search_after_an_arrival
+        return client
+
+    accept = Recorder()
+    intake = ImapIntake(settings_for(dovecot, idle_seconds=60), dovecot.password, accept, connector=connector)
+    with running(intake):
+        accept.wait_for(1, timeout=10)  # not at the IDLE renewal 60 s later
+        wait_filed(dovecot, 1)
+    assert dovecot.messages(PROCESSED) == [draft(1)]
