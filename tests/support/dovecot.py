@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
+from tests.support.certs import write_self_signed
+
 DOVECOT_CANDIDATES = ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot")
 """Where the dovecot binary is looked for before ``$PATH``."""
 
@@ -107,47 +109,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _self_signed(cert_path: Path, key_path: Path) -> None:
-    """Write a throwaway self-signed certificate for 127.0.0.1 and localhost."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    key_path.chmod(0o600)
-
-
 class DovecotServer:
     """One Dovecot instance with one user and a maildir, all under a temporary folder."""
 
@@ -205,7 +166,7 @@ class DovecotServer:
         ssl_lines = "ssl = no"
         if self.tls:
             key_path = self.root / "key.pem"
-            _self_signed(self.cert_path, key_path)
+            write_self_signed(self.cert_path, key_path)
             ssl_lines = f"ssl = yes\nssl_cert = <{self.cert_path}\nssl_key = <{key_path}"
         self.config_path.write_text(
             CONFIG_TEMPLATE.format(
