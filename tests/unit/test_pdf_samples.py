@@ -8,18 +8,7 @@ from pathlib import Path
 
 from service.domain.workplace import AgendaEntry, Member, Workplace
 from service.pdf.keys import make_self_signed_pkcs12
-
-AGENDA = (
-    "Mötets öppnande",
-    "Föregående minnesanteckningar",
-    "Verksamhetsfrågor",
-    "Arbetsmiljö och hälsa",
-    "Jämställdhet och mångfald",
-    "Ekonomi och budget",
-    "Facklig information",
-    "Övriga frågor",
-    "Nästa möte",
-)
+from tests.support.rosters import AGENDA
 
 PASSPHRASE = "prov-lösen"
 
