@@ -12,7 +12,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.domain.workplace import KINDS, ROLES, AgendaEntry, Member, Workplace
+from service.domain.workplace import KINDS, LANGUAGES, ROLES, AgendaEntry, Member, Workplace
 
 ENV_PREFIX = "MINNES_"
 """Prefix of environment variables that override keys of ``minnes.toml``."""
@@ -434,7 +434,9 @@ def _check_policies(settings: Settings, path: Path) -> None:
         raise ConfigError(f"{path}: intake.max_message_bytes måste vara större än 0")
 
 
-WORKPLACE_KEYS = {"id", "name", "kind", "organisation", "roster", "submitters", "note_takers", "agenda"}
+WORKPLACE_KEYS = {
+    "id", "name", "kind", "organisation", "roster", "submitters", "note_takers", "agenda", "language",
+}
 """Keys a workplace file may have."""
 
 AGENDA_KEYS = {"title", "aliases"}
@@ -501,6 +503,9 @@ def load_workplace(path: Path) -> Workplace:
         raise ConfigError(f"{path}: note_takers ska vara en lista med e-postadresser")
     if submitters == "note_takers" and not note_takers:
         raise ConfigError(f'{path}: submitters = "note_takers" men note_takers är tom')
+    language = data.get("language", "sv")
+    if language not in LANGUAGES:
+        raise ConfigError(f"{path}: language = '{language}' — använd {' eller '.join(LANGUAGES)}")
     agenda_raw = data.get("agenda", [])
     if not isinstance(agenda_raw, list) or not agenda_raw:
         raise ConfigError(f"{path}: dagordningen saknas — lägg till [[agenda]]-tabeller med title")
@@ -533,6 +538,7 @@ def load_workplace(path: Path) -> Workplace:
         agenda=tuple(agenda),
         submitters=submitters,
         note_takers=tuple(a.strip().lower() for a in note_takers),
+        language=language,
     )
 
 

@@ -158,7 +158,8 @@ def structure_message(
     sent = msg.date.date() if msg.date else None
     for _name, lines in sources:
         draft = Draft(tuple(lines), subject=msg.subject, sent=sent, sender_name=msg.from_name,
-                      sender_email=msg.from_email, today=dt.date.today())
+                      sender_email=msg.from_email, today=dt.date.today(),
+                      sender_authenticated=base["sender_authenticated"] and not skip_sender_check)
         try:
             output = structure_draft(draft, workplace)
         except NoMinutesFound:

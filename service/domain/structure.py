@@ -41,6 +41,9 @@ class Draft:
     today: dt.date | None = None
     """Reference date when the mail has no Date header."""
 
+    sender_authenticated: bool = False
+    """The trusted MX (or the internal header) vouched for the sender."""
+
 
 @dataclass
 class _Section:
@@ -293,7 +296,8 @@ def structure_draft(draft: Draft, workplace: Workplace) -> dict:
             "end": end,
             "location": pre.place,
         },
-        "sender": {"name": draft.sender_name or None, "email": draft.sender_email or None},
+        "sender": {"name": draft.sender_name or None, "email": draft.sender_email or None,
+                   "authenticated": draft.sender_authenticated},
         "roles": roles,
         "attendance": {"present": present, "absent": absent},
         "items": items,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ROLES = ("manager", "safety_rep", "employee")
+ROLES = ("manager", "safety_rep", "union_rep", "employee")
 """The roles a roster row may have."""
 
 KINDS = ("apt", "samverkansgrupp")
 """The kinds of meeting Minnes structures."""
+
+LANGUAGES = ("sv", "en")
+"""The languages a workplace's drafts are read in and its mails, PDF and pages are written in."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class Workplace:
     note_takers: tuple[str, ...] = field(default=())
     """Addresses allowed to send minutes when ``submitters`` is ``note_takers``."""
 
+    language: str = "sv"
+    """One of :data:`LANGUAGES`: the vocabulary drafts are read with and the language of replies."""
+
     def member(self, email: str) -> Member | None:
         """Return the roster member with this address, if any."""
         wanted = email.strip().lower()
@@ -88,3 +94,8 @@ class Workplace:
     def safety_reps(self) -> tuple[Member, ...]:
         """Members whose role is safety_rep (skyddsombud)."""
         return tuple(m for m in self.members if m.role == "safety_rep")
+
+    @property
+    def union_reps(self) -> tuple[Member, ...]:
+        """Members whose role is union_rep (facklig företrädare)."""
+        return tuple(m for m in self.members if m.role == "union_rep")
