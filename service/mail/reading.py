@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import mailparser
 
+from service.domain.flowed import unflow
+
 MAX_PARTS = 500
 """MIME parts beyond this many are ignored."""
 
@@ -82,7 +84,7 @@ class ReadMessage:
     """The message is itself automatic: Auto-Submitted, Precedence bulk, an auto-reply subject."""
 
     text_plain: str
-    """The first text/plain body ('' when none)."""
+    """The first text/plain body ('' when none), unwrapped when its part declared format=flowed."""
 
     text_html: str
     """The first text/html body ('' when none)."""
@@ -91,7 +93,7 @@ class ReadMessage:
     """Attached files, in message order."""
 
     forwarded_plain: str = ""
-    """The text/plain body of an attached message (message/rfc822), for forwarded drafts."""
+    """The text/plain body of an attached message (message/rfc822), for forwarded drafts; flowed too."""
 
     forwarded_html: str = ""
     """The text/html body of an attached message."""
@@ -249,6 +251,25 @@ def _charset(part: email.message.Message) -> str:
     return cs or ""
 
 
+def _param(part: email.message.Message, name: str) -> str:
+    """Return one Content-Type parameter, unquoted and lower case ('' when absent or unreadable)."""
+    try:
+        value = part.get_param(name)
+    except Exception:  # noqa: BLE001 - broken Content-Type headers
+        return ""
+    if isinstance(value, tuple):  # RFC 2231 (charset, language, value)
+        value = email.utils.collapse_rfc2231_value(value)
+    return str(value).strip().strip('"').strip().lower() if value else ""
+
+
+def _plain_text(part: email.message.Message) -> str:
+    """Decode a text/plain part, unwrapped when it declares format=flowed (RFC 3676)."""
+    text = decode_bytes(_payload(part), _charset(part))
+    if _param(part, "format") == "flowed":
+        text = unflow(text, delsp=_param(part, "delsp") == "yes")
+    return text
+
+
 @dataclass
 class _Bodies:
     plain: str = ""
@@ -287,7 +308,7 @@ def _walk(msg: email.message.Message, bodies: _Bodies, attachments: list[Attachm
                 attachments.append(Attachment(filename, ctype, _payload(part), _charset(part)))
             continue
         if ctype == "text/plain":
-            text = decode_bytes(_payload(part), _charset(part))
+            text = _plain_text(part)
             if forwarded:
                 bodies.fwd_plain = bodies.fwd_plain or text
             elif not bodies.plain.strip():

@@ -182,3 +182,57 @@ def test_broken_docx_is_unreadable() -> None:
 def test_txt_attachment_charset_fallback() -> None:
     lines = attachment_lines(Attachment("apt.txt", "text/plain", "Övrigt".encode("cp1252")))
     assert lines[0].text == "Övrigt"
+
+
+# --------------------------------------------------------------------------- format=flowed
+
+
+FLOWED_BODY = "Närvarande: Stefan Wikström, Milan Kovač, \nHassan Abdi\n\nBeslut: Stoppklossar \nanvänds.\n"
+"""A Thunderbird-style body: two soft breaks, each ending in a space."""
+
+
+@pytest.mark.parametrize(
+    "params",
+    ['; format="flowed"', "; format=flowed", "; Format=Flowed", '; FORMAT = "FLOWED"'],
+)
+def test_format_flowed_is_unwrapped_however_the_parameter_is_written(params: str) -> None:
+    raw = raw_mail(FLOWED_BODY.encode(), "utf-8")
+    raw = raw.replace(b'charset="utf-8"', f'charset="utf-8"{params}'.encode())
+    assert read_message(raw).text_plain == (
+        "Närvarande: Stefan Wikström, Milan Kovač, Hassan Abdi\n\nBeslut: Stoppklossar används.\n"
+    )
+
+
+def test_without_format_flowed_trailing_spaces_are_not_soft_breaks() -> None:
+    assert read_message(raw_mail(FLOWED_BODY.encode(), "utf-8")).text_plain == FLOWED_BODY
+
+
+@pytest.mark.parametrize(
+    "delsp, joined",
+    [('; delsp="yes"', "gruppbostader.pdf"), ("; DelSp=Yes", "gruppbostader.pdf"),
+     ("; delsp=no", "gruppbos tader.pdf"), ("", "gruppbos tader.pdf")],
+)
+def test_delsp_after_quoted_printable(delsp: str, joined: str) -> None:
+    body = b"Rutinen finns p=C3=A5 =20\r\nhttps://x.se/gruppbos=20\r\ntader.pdf och ska l=C3=A4sas.\r\n"
+    params = f'charset="utf-8"; format="flowed"{delsp}'
+    raw = raw_mail(body, "utf-8").replace(b'charset="utf-8"', params.encode())
+    raw = raw.replace(b"Content-Transfer-Encoding: 8bit", b"Content-Transfer-Encoding: quoted-printable")
+    text = read_message(raw).text_plain
+    assert text.splitlines()[0].startswith("Rutinen finns på ")
+    assert f"https://x.se/{joined} och ska läsas." in text
+
+
+def test_flowed_is_applied_per_part_also_to_a_forwarded_message() -> None:
+    inner = EmailMessage()
+    inner["From"] = "robin@x.se"
+    inner["Subject"] = "APT"
+    inner.set_content("Närvarande: Stefan Wikström, \nHassan Abdi\n")
+    inner.set_param("format", "flowed")
+    outer = EmailMessage()
+    outer["From"] = "anna@x.se"
+    outer["Subject"] = "Fwd: APT"
+    outer.set_content("Se nedan, \nvidarebefordrat.\n")
+    outer.add_attachment(inner)
+    msg = read_message(outer.as_bytes())
+    assert msg.text_plain == "Se nedan, \nvidarebefordrat.\n"
+    assert msg.forwarded_plain == "Närvarande: Stefan Wikström, Hassan Abdi\n"
