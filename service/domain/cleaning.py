@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from service.domain.closing import Signatures, cut_closing
 from service.domain.document import Line
 
 _QUOTE_MARKERS = re.compile(
@@ -55,6 +56,12 @@ class Cleaned:
 
     quoted: list[Line]
     """The quoted or forwarded mail that was cut (a forwarded draft may be in it)."""
+
+    closing: list[str] = field(default_factory=list)
+    """The lines cut at the end (greeting, signature, app line, signature block), for the receipt."""
+
+    signatures: Signatures = field(default_factory=Signatures)
+    """What a protocol signature block at the end says about the note-taker, chair and justerare."""
 
 
 def _sign_off(text: str) -> bool:
@@ -117,7 +124,7 @@ def strip_header_block(lines: list[Line]) -> list[Line]:
     return lines[i:] if i > start else lines
 
 
-def clean(lines: list[Line], sender_name: str = "") -> Cleaned:
+def clean(lines: list[Line], sender_name: str = "", people: tuple[str, ...] = ()) -> Cleaned:
     """Cut quoted mail, sign-offs and what follows them, signature blocks and disclaimers."""
     body: list[Line] = []
     quoted: list[Line] = []
@@ -127,14 +134,19 @@ def clean(lines: list[Line], sender_name: str = "") -> Cleaned:
             cut_at = i
             quoted = [Line(x.text.lstrip("> ").strip(), x.hint) for x in lines[i + 1:]]
             break
-    for ln in lines[:cut_at]:
+    closing: list[str] = []
+    for n, ln in enumerate(lines[:cut_at]):
         if ln.text.startswith(">"):
             continue
         if _sign_off(ln.text) or _SLASH_NAME.match(ln.text) or ln.text in ("--", "-- "):
+            closing = [x.text for x in lines[n:cut_at] if x.text]
             break
         body.append(ln)
-    # Disclaimers anywhere; signature blocks and a lone name at the end.
+    # Closing lines, disclaimers anywhere; signature blocks and a lone name at the end.
     names = _name_words(sender_name)
+    end, signatures = cut_closing(body, people, names)
+    closing = [x.text for x in body[end:] if x.text] + closing
+    body = body[:end]
     spans = _paragraphs(body)
     drop: set[int] = set()
     for a, b in reversed(spans[1:]):
@@ -146,4 +158,5 @@ def clean(lines: list[Line], sender_name: str = "") -> Cleaned:
     kept = [ln for i, ln in enumerate(body) if i not in drop]
     while kept and kept[-1].blank:
         kept.pop()
-    return Cleaned(kept, quoted)
+    closing = [body[i].text for i in sorted(drop) if body[i].text] + closing
+    return Cleaned(kept, quoted, closing, signatures)

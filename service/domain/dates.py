@@ -13,11 +13,26 @@ MONTHS = {
 }
 """Swedish month names and their usual abbreviations."""
 
-_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+MONTHS_EN = {
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8,
+    "october": 10, "oct": 10, "sep": 9, "sept": 9,
+}
+"""English month names that differ from the Swedish ones (``april``, ``november`` … are shared)."""
+
+_ALL_MONTHS = {**MONTHS, **MONTHS_EN}
+
+_MONTH_ALT = "|".join(sorted(_ALL_MONTHS, key=len, reverse=True))
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _COMPACT = re.compile(r"(?<![\d-])(20\d{2})(\d{2})(\d{2})(?![\d-])")
 _NAMED = re.compile(
-    rf"(?<!\w)(\d{{1,2}})(?::e|:a)?\.?\s+({_MONTH_ALT})\.?(?:\s+(\d{{4}}))?(?!\w)", re.IGNORECASE
+    rf"(?<!\w)(\d{{1,2}})(?::e|:a|st|nd|rd|th)?\.?\s+(?:of\s+)?({_MONTH_ALT})\.?,?(?:\s+(\d{{4}}))?(?!\w)",
+    re.IGNORECASE,
+)
+_EN_ALT = "january|february|march|april|may|june|july|august|september|october|november|december|" \
+    "jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+_MONTH_FIRST = re.compile(
+    rf"(?<!\w)({_EN_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?\s+(\d{{4}}))?(?![\w:.]\d)",
+    re.IGNORECASE,
 )
 _SLASH = re.compile(r"(?<![\d/.-])(\d{1,2})/(\d{1,2})(?:[/-]((?:19|20)?\d{2}))?(?![\d/])")
 _DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])")
@@ -62,7 +77,11 @@ def find_dates(text: str) -> list[FoundDate]:
     for m in _DOTTED.finditer(text):
         add(m, int(m.group(3)), int(m.group(2)), int(m.group(1)))
     for m in _NAMED.finditer(text):
-        add(m, int(m.group(3)) if m.group(3) else None, MONTHS[m.group(2).casefold()], int(m.group(1)))
+        add(m, int(m.group(3)) if m.group(3) else None, _ALL_MONTHS[m.group(2).casefold()], int(m.group(1)))
+    for m in _MONTH_FIRST.finditer(text):
+        if m.group(1)[:1].isupper() or m.group(3):
+            year = int(m.group(3)) if m.group(3) else None
+            add(m, year, _ALL_MONTHS[m.group(1).casefold()], int(m.group(2)))
     for m in _SLASH.finditer(text):
         year = m.group(3)
         y = None if year is None else int(year) + (2000 if len(year) == 2 else 0)

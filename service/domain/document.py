@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 HINT_NONE = ""
 """No hint: a line of plain text."""
@@ -22,6 +22,23 @@ MAX_LINES = 20000
 
 
 @dataclass(frozen=True)
+class TableAction:
+    """An action read from a table row, already split into its parts."""
+
+    what: str
+    """What is to be done."""
+
+    owner: str | None = None
+    """Who does it, as written."""
+
+    due_text: str | None = None
+    """When it is due, as written."""
+
+    item_ref: str | None = None
+    """The agenda item the row names (a ``Punkt`` column), when it names one."""
+
+
+@dataclass(frozen=True)
 class Line:
     """One line (or paragraph) of a draft."""
 
@@ -30,6 +47,12 @@ class Line:
 
     hint: str = HINT_NONE
     """:data:`HINT_HEADING`, :data:`HINT_BOLD` or :data:`HINT_NONE`."""
+
+    cells: tuple[str, ...] = field(default=())
+    """The cells of a table row (consecutive rows form one table, the first is its header)."""
+
+    action: TableAction | None = None
+    """An action this line stands for, when it was read from an action table."""
 
     @property
     def blank(self) -> bool:
@@ -51,7 +74,13 @@ def lines_from_text(text: str) -> list[Line]:
     """Split plain text (or markdown) into lines; a wholly bold markdown line gets a bold hint."""
     lines: list[Line] = []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:MAX_LINES]:
-        t = tidy(raw[:MAX_LINE_CHARS].replace("\ufeff", "").replace("\u200e", ""))
+        raw = raw[:MAX_LINE_CHARS].replace("\ufeff", "").replace("\u200e", "")
+        if "\t" in raw.strip():
+            cells = tuple(tidy(c) for c in raw.strip().split("\t"))
+            if sum(1 for c in cells if c) >= 2:
+                lines.append(row_line(cells))
+                continue
+        t = tidy(raw)
         hint = HINT_NONE
         m = _BOLD_WRAP.match(t)
         if m and "**" not in m.group("inner") and "__" not in m.group("inner"):
@@ -62,45 +91,16 @@ def lines_from_text(text: str) -> list[Line]:
     return lines
 
 
-_ACTION_COLUMN = re.compile(r"^(åtgärd(er)?|att göra|vad)$", re.IGNORECASE)
-_OWNER_COLUMN = re.compile(r"^(ansvarig|ansvar|vem)$", re.IGNORECASE)
-_DUE_COLUMN = re.compile(r"^(klart|klart senast|senast|deadline|när|datum|klar)$", re.IGNORECASE)
-
-
-def _column(header: list[str], pattern: re.Pattern[str]) -> int | None:
-    for i, cell in enumerate(header):
-        if pattern.match(cell.strip().rstrip(":").strip()):
-            return i
-    return None
+def row_line(cells: tuple[str, ...] | list[str]) -> Line:
+    """Return one table row as a line: its cells, and their text joined for rules that read text."""
+    cells = tuple(cells)
+    return Line(" | ".join(" ".join(c.split()) for c in cells if c.strip()), cells=cells)
 
 
 def table_lines(rows: list[list[str]]) -> list[Line]:
-    """Turn a table into lines: an Åtgärd/Ansvarig/Klart table into action lines, others row by row."""
-    rows = [[tidy(c) for c in row] for row in rows if any(tidy(c) for c in row)]
-    if not rows:
+    """Turn a table into row lines, framed by blank lines; :mod:`tables` reads what the rows mean."""
+    cleaned = [tuple("\n".join(tidy(p) for p in c.split("\n") if tidy(p)) for c in row) for row in rows]
+    cleaned = [row for row in cleaned if any(row)]
+    if not cleaned:
         return []
-    header = rows[0]
-    what, owner, due = (_column(header, p) for p in (_ACTION_COLUMN, _OWNER_COLUMN, _DUE_COLUMN))
-    out: list[Line] = []
-    if what is not None and (owner is not None or due is not None):
-        for row in rows[1:]:
-
-            def cell(i: int | None, row: list[str] = row) -> str:
-                return row[i] if i is not None and i < len(row) else ""
-
-            if not cell(what):
-                continue
-            parts = [f"Åtgärd: {cell(what).rstrip('.')}."]
-            if cell(owner):
-                parts.append(f"Ansvarig: {cell(owner).rstrip('.')}.")
-            if cell(due):
-                parts.append(f"Klart: {cell(due)}")
-            out.append(Line(" ".join(parts)))
-        return out
-    for row in rows:
-        cells = [c for c in row if c]
-        if len(cells) == 2 and len(cells[0].split()) <= 3 and ":" not in cells[0][:-1]:
-            out.append(Line(f"{cells[0].rstrip(':')}: {cells[1]}"))
-        else:
-            out.append(Line(" | ".join(cells)))
-    return out
+    return [Line(""), *(row_line(row) for row in cleaned), Line("")]

@@ -41,9 +41,12 @@ _LABEL_VALUE = re.compile(r"^[^\W\d_][\w ./()-]{0,40}:\s*\S")
 _BULLET = re.compile(r"^[-*•–·]\s")
 _FIELD_WORDS = re.compile(
     r"^(beslut|beslutades|mötet beslutade|åtgärd|att göra|ansvarig|klart|deadline|närvarande|frånvarande|"
-    r"deltagare|datum|tid|plats|lokal|hej|tack)\b",
+    r"deltagare|datum|tid|plats|lokal|hej|tack|decision|decided|agreed|action|owner|responsible|due|"
+    r"present|attendees|apologies|absent|date|time|place|location|hi|hello|thanks|obs|ps|uppgifter|"
+    r"frånvaro|förhinder|ordförande|sekreterare|antecknare|justerare|chair|secretary|minutes)\b",
     re.IGNORECASE,
 )
+_SUB_POINT = re.compile(r"^(\d{1,2})\s?([a-h])\s*[.):]?\s+([^\W\d_].*)$")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class Candidate:
 
     inline: str = ""
     """Notes written on the heading's own line after a colon (:data:`FORM_INLINE`)."""
+
+    sub_point: bool = False
+    """The heading is a sub-point (``4a``, ``4b``) of the item its number names."""
 
 
 def _words_ok(title: str) -> bool:
@@ -101,6 +107,12 @@ def candidate(lines: list[Line], i: int) -> Candidate | None:
     m = _MARKDOWN.match(text)
     if m:
         form, title = FORM_MARKDOWN, m.group(2)
+    sub = _SUB_POINT.match(title)
+    if sub:
+        title = sub.group(3).strip().rstrip(":").strip()
+        if not _words_ok(title):
+            return None
+        return Candidate(i, text, title, int(sub.group(1)), FORM_NUMBERED, body_follows, sub_point=True)
     for pattern in (_SECTION, _PUNKT, _NUMBERED):
         m2 = pattern.match(title)
         if m2:
@@ -154,8 +166,8 @@ def inline_candidate(lines: list[Line], i: int, matcher: Matcher) -> tuple[Candi
     m = _INLINE.match(_BULLET.sub("", text)[:300])
     if not m or _FIELD_WORDS.match(m.group("label")) or len(m.group("label").split()) > 6:
         return None
-    match = matcher.match(m.group("label"))
-    if match is None or match.loose:
+    match = matcher.match(m.group("label"), label=True)
+    if match is None:
         return None
     c = Candidate(i, m.group("label"), m.group("label"), None, FORM_INLINE, True, m.group("rest").strip())
     return c, match
@@ -188,13 +200,18 @@ def find_headings(lines: list[Line], matcher: Matcher) -> list[Heading]:
         found = [(c, m) for c, m in found if c.form != FORM_INLINE]  # labels inside sections stay notes
         forms = [f for f in forms if f != FORM_INLINE]
     dominant = max(set(forms), key=forms.count) if forms else None
+    # A loose reading counts only for a line in the shape the draft's headings have.
+    found = [(c, None if m is not None and m.loose and c.form in (FORM_CAPS, FORM_PLAIN)
+              and c.form != dominant else m) for c, m in found]
     plain_follows = [c.body_follows for c in matched if c.form == FORM_PLAIN]
     shape_follows = plain_follows.count(True) >= plain_follows.count(False) if plain_follows else True
     starts = {c.index for c, m in found if m is not None}
     headings: list[Heading] = []
     last_number = 0
     for c, m in found:
-        if m is not None:
+        if c.sub_point:
+            keep = c.number != last_number and m is not None
+        elif m is not None:
             keep = c.form != FORM_PLAIN or c.body_follows or dominant == FORM_PLAIN or len(c.title) >= 6
         elif c.form in (FORM_MARKDOWN, FORM_HINTED):
             keep = True

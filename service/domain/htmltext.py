@@ -149,7 +149,7 @@ class _Converter(HTMLParser):
             if row is None:
                 self.tables[-1].append([])
                 row = self.tables[-1][-1]
-            row.append(" ".join(self.cell))
+            row.append("\n".join(self.cell))
             self.cell = None
             return
         if tag in _BLOCKS:

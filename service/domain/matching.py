@@ -27,6 +27,18 @@ FUZZY_CUTOFF = 85.0
 TIE_MARGIN = 2.0
 """Scores this close are a tie, broken by the heading's number."""
 
+WORDS_SCORE = 90.0
+"""Score of a heading whose words (stemmed) are all words of the item: ``Head of unit update``."""
+
+ABBREVIATION_SCORE = 88.0
+"""Score of an abbreviated or compounded heading: ``Föreg. anteckn.``, ``Arb.miljö``, ``Brukarfrågor``."""
+
+UNIQUE_WORD_SCORE = 86.0
+"""Score of a label that shares a content word with exactly one item (labels only): ``Närvaro/EHT``."""
+
+_SUFFIXES = ("arna", "erna", "orna", "en", "et", "na", "n", "t", "s")
+_STOP = frozenset("och i på av för till med om the of and from to for a an in on at".split())
+
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _LEAD = re.compile(r"^(?:punkt\s*|§\s*|p\.?\s*)?\d{1,3}(?:\s*[.:)§]|\s)\s*", re.IGNORECASE)
 
@@ -43,6 +55,59 @@ def fold(text: str) -> str:
     """Return text without diacritics, for typo-tolerant comparison (å→a, ö→o)."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def stem(word: str) -> str:
+    """Return a word without a Swedish definite or an English plural ending: ``chefen`` → ``chef``."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _content_words(text: str) -> list[str]:
+    return [stem(w) for w in text.split() if w not in _STOP]
+
+
+def _prefix_chain(seg: str, words: list[str], start: int) -> bool:
+    """Tell whether a segment is prefixes of consecutive words from ``start``: ``brukarfragor``."""
+    if not seg:
+        return True
+    if start >= len(words):
+        return False
+    word = words[start]
+    for n in range(min(len(seg), len(word)), 0, -1):
+        if seg[:n] == word[:n] and _prefix_chain(seg[n:], words, start + 1):
+            return True
+    return False
+
+
+def abbreviation_fits(label: str, key: str) -> bool:
+    """Tell whether a folded label abbreviates a folded title: ordered parts, the first at a word start."""
+    segs = [stem(s) for s in re.split(r"[\s./\-]+", label) if s and s not in _STOP]
+    words = [w for w in key.split() if w not in _STOP]
+    if not segs or not words or len(segs[0]) < 3 or sum(len(s) for s in segs) < 4:
+        return False
+    joined = "".join(words)
+    starts = {0}
+    pos = 0
+    for w in words[:-1]:
+        pos += len(w)
+        starts.add(pos)
+    first = [p for p in starts if joined.startswith(segs[0], p)]
+    for p in sorted(first):
+        cursor = p + len(segs[0])
+        for seg in segs[1:]:
+            found = joined.find(seg, cursor)
+            if found < 0:
+                break
+            cursor = found + len(seg)
+        else:
+            return True
+    if len(segs) == 1:
+        return any(_prefix_chain(segs[0], words, k) and segs[0][: len(words[k])] != segs[0]
+                   for k in range(len(words)))
+    return False
 
 
 def _strip_numbers(text: str) -> str:
@@ -83,6 +148,13 @@ class Matcher:
                 if any(k in own for k in keys):
                     for k in keys:
                         self._add(k, i, VOCABULARY)
+        self.keys: list[tuple[str, int]] = [(fold(k), i) for k, owners in self.exact.items() for i in owners]
+        counts: dict[str, set[int]] = {}
+        for key, i in self.keys:
+            for w in _content_words(key):
+                if len(w) >= 5:
+                    counts.setdefault(w, set()).add(i)
+        self.unique_words = {w: next(iter(ix)) for w, ix in counts.items() if len(ix) == 1}
         self.choices: list[str] = []
         self.owners: list[dict[int, float]] = []
         for key, owners in self.exact.items():
@@ -96,7 +168,26 @@ class Matcher:
         slot = self.exact.setdefault(key, {})
         slot[index] = max(slot.get(index, 0.0), score)
 
-    def match(self, heading: str, number: int | None = None) -> Match | None:
+    def _loose(self, folded: str, label: bool) -> dict[int, float]:
+        """Score the loose readings of a heading: its words, an abbreviation, a unique word."""
+        scores: dict[int, float] = {}
+        words = set(_content_words(folded))
+        if not words or len(folded) > 80:
+            return scores
+        for key, i in self.keys:
+            key_words = set(_content_words(key))
+            if any(len(w) >= 4 for w in words) and words <= key_words and 2 * len(words) >= len(key_words):
+                scores[i] = max(scores.get(i, 0.0), WORDS_SCORE)
+            elif abbreviation_fits(folded, key):
+                scores[i] = max(scores.get(i, 0.0), ABBREVIATION_SCORE)
+        if not scores and label:
+            for w in words:
+                if w in self.unique_words:
+                    i = self.unique_words[w]
+                    scores[i] = max(scores.get(i, 0.0), UNIQUE_WORD_SCORE)
+        return scores
+
+    def match(self, heading: str, number: int | None = None, *, label: bool = False) -> Match | None:
         """Return the agenda item a heading means, or None when it means none."""
         key = normalise(heading)
         if not key or len(key) > 120:
@@ -115,6 +206,8 @@ class Matcher:
                 if len(choice) >= 8 and len(words) <= 12 and folded.startswith(choice + " "):
                     for index in owners:
                         scores[index] = max(scores.get(index, 0.0), SURE - 5)
+        if not scores and len(key) >= 3:
+            scores = self._loose(fold(key), label)
         if not scores:
             return None
         best = max(scores.values())

@@ -6,12 +6,20 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from service.domain.actions import ACTION_LIST, RawAction
+from service.domain.attendance import Placeholder, roles_of
 from service.domain.cleaning import clean, strip_header_block
-from service.domain.dates import find_dates, find_times, resolve_nearest, resolve_on_or_after
+from service.domain.dates import find_dates, resolve_on_or_after
 from service.domain.document import Line
-from service.domain.fields import Preamble, RawAction, read_fields, read_section
 from service.domain.headings import Heading, find_headings
 from service.domain.matching import matcher_for
+from service.domain.meeting import meeting_date, meeting_place, meeting_times
+from service.domain.notices import notice, where
+from service.domain.placement import item_by_words, item_for_ref
+from service.domain.preamble import Preamble, read_fields
+from service.domain.privacy import privacy_findings
+from service.domain.sections import only_actions, read_section
+from service.domain.tables import expand_tables
 from service.domain.workplace import Workplace
 
 
@@ -51,26 +59,10 @@ class _Section:
     lines: list[Line] = field(default_factory=list)
 
 
-_HEALTH = re.compile(
-    r"\b(?:sjukskriv\w*|sjukdom\w*|diagnos\w*|cancer|gravid\w*|depression\w*|utbränd\w*|utmattning\w*|"
-    r"sjukhus\w*|opererad\w*|missbruk\w*|föräldraledig\w*|sjuk)\b",
-    re.IGNORECASE,
+_CHOSEN = re.compile(
+    r"(?P<name>[A-ZÅÄÖÉ][\w'’\-]+(?:\s[A-ZÅÄÖÉ][\w'’\-]+){1,2})\s+(?:valdes|utsågs)\s+(?:att\s+)?(?:jämte\s+\w+\s+)?"
+    r"(?:till\s+)?(?P<role>justera|justerare|sekreterare|antecknare|ordförande|mötesordförande)",
 )
-_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def _health_details(text: str, names: set[str]) -> bool:
-    """Tell whether a sentence names a person together with a health detail (GDPR art. 9)."""
-    for sentence in _SENTENCES.split(text):
-        if _HEALTH.search(sentence):
-            words = {w.casefold() for w in re.findall(r"[^\W\d_]+", sentence)}
-            if words & names:
-                return True
-    return False
-
-
-def _warning(code: str, message: str) -> dict:
-    return {"code": code, "message": message}
 
 
 def _split(lines: list[Line], headings: list[Heading]) -> tuple[list[Line], list[_Section]]:
@@ -93,58 +85,6 @@ def _split(lines: list[Line], headings: list[Heading]) -> tuple[list[Line], list
     return lines[:start], sections
 
 
-def _meeting_date(
-    pre: Preamble, preamble: list[Line], draft: Draft, warnings: list[dict]
-) -> dt.date | None:
-    reference = draft.sent or draft.today or dt.date.today()
-    for text in pre.date_texts:
-        for found in find_dates(text):
-            d = resolve_nearest(found, reference)
-            if d:
-                return d
-    for i, ln in enumerate(preamble):
-        if i in pre.used:
-            continue
-        for found in find_dates(ln.text):
-            d = resolve_nearest(found, reference)
-            if d:
-                return d
-    for found in find_dates(draft.subject):
-        d = resolve_nearest(found, reference)
-        if d:
-            return d
-    if draft.sent:
-        warnings.append(_warning(
-            "date_from_header",
-            f"Inget mötesdatum hittades i anteckningarna, så datumet {draft.sent.isoformat()} togs från "
-            "mejlets sändningsdatum. Stämmer det inte: skriv till exempel ”Datum: 2026-11-20” överst "
-            "och skicka igen.",
-        ))
-        return draft.sent
-    warnings.append(_warning(
-        "date_missing",
-        "Inget mötesdatum hittades. Skriv till exempel ”Datum: 2026-11-20” överst och skicka igen.",
-    ))
-    return None
-
-
-def _times(pre: Preamble, preamble: list[Line]) -> tuple[str | None, str | None]:
-    for text in pre.time_texts:
-        start, end = find_times(text)
-        if start:
-            return start, end
-    for i, ln in enumerate(preamble[:15]):
-        if i not in pre.used and "kl" in ln.text.casefold():
-            start, end = find_times(ln.text)
-            if start:
-                return start, end
-    return None, None
-
-
-def _has_note(pre: Preamble, *words: str) -> list[str]:
-    return [name for name, note in pre.notes if any(w in note for w in words)]
-
-
 def _unique(names: list[str]) -> list[str]:
     seen: set[str] = set()
     out = []
@@ -156,6 +96,10 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
+def _with_role(pre: Preamble, role: str) -> list[str]:
+    return [name for name, note in pre.notes if role in roles_of(note)]
+
+
 def _action(raw: RawAction, meeting: dt.date | None, reference: dt.date) -> tuple[dict, bool]:
     due = None
     unreadable = False
@@ -163,40 +107,79 @@ def _action(raw: RawAction, meeting: dt.date | None, reference: dt.date) -> tupl
         dates = find_dates(raw.due_text)
         if dates:
             due = resolve_on_or_after(dates[0], meeting or reference)
-        unreadable = due is None
+        unreadable = due is None and bool(re.search(r"\d", raw.due_text))
     return {"what": raw.what, "owner": raw.owner, "due": due.isoformat() if due else None}, unreadable
+
+
+def _attendance(pre: Preamble, workplace: Workplace) -> tuple[list[str], list[str]]:
+    absent = _unique(pre.absent or [])
+    if pre.present_placeholder is Placeholder.EVERYONE:
+        away = {a.casefold() for a in absent}
+        away_first = {a.split()[0].casefold() for a in absent if a.split()}
+        roster = [
+            m.name
+            for m in workplace.members
+            if m.name.casefold() not in away and m.name.split()[0].casefold() not in away_first
+        ]
+        return _unique((pre.present or []) + roster), absent
+    return _unique(pre.present or []), absent
+
+
+def _placeholder_value(preamble: list[Line]) -> str:
+    for ln in preamble:
+        if ":" in ln.text:
+            label, _, value = ln.text.partition(":")
+            if label.strip().casefold() in ("närvarande", "deltagare", "present", "attendees", "närvaro"):
+                return value.strip()
+    return ""
+
+
+def _excerpt(lines: list[str], limit: int = 160) -> str:
+    text = " / ".join(lines)
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
 
 
 def structure_draft(draft: Draft, workplace: Workplace) -> dict:
     """Return the structured minutes (``contracts/structure-output.md``); raise NoMinutesFound if none."""
+    lang = workplace.language
     matcher = matcher_for(workplace.agenda)
-    cleaned = clean(list(draft.lines), draft.sender_name)
+    people = tuple(m.name for m in workplace.members)
+    first_names = frozenset(n.split()[0].casefold() for n in people if n.split())
+    cleaned = clean(expand_tables(list(draft.lines)), draft.sender_name, people)
     lines = cleaned.lines
     headings = find_headings(lines, matcher)
     warnings: list[dict] = []
     if not any(h.match for h in headings) and cleaned.quoted:
         # A forwarded draft: the notes are in the forwarded part.
-        requoted = clean(strip_header_block(cleaned.quoted), draft.sender_name)
-        lines = requoted.lines
+        cleaned = clean(strip_header_block(expand_tables(cleaned.quoted)), draft.sender_name, people)
+        lines = cleaned.lines
         headings = find_headings(lines, matcher)
     if not any(h.match for h in headings):
         raise NoMinutesFound("no heading matches the agenda")
     preamble, sections = _split(lines, headings)
-    pre = read_fields(preamble, range(len(preamble)))
-    date = _meeting_date(pre, preamble, draft, warnings)
-    start, end = _times(pre, preamble)
+    pre = read_fields(preamble, range(len(preamble)), first_names=first_names)
+    reference = draft.sent or draft.today or dt.date.today()
+    date = meeting_date(pre, preamble, draft.subject, reference)
+    if date is None and draft.sent:
+        warnings.append(notice("date_from_header", lang, date=draft.sent.isoformat()))
+        date = draft.sent
+    elif date is None:
+        warnings.append(notice("date_missing", lang))
+    start, end = meeting_times(pre, preamble)
 
     section_skips: list[set[int]] = [set() for _ in sections]
     if pre.present is None and pre.absent is None:
         for k, sec in enumerate(sections):
-            found = read_fields(sec.lines, range(len(sec.lines)), attendance_only=True)
+            found = read_fields(
+                sec.lines, range(len(sec.lines)), attendance_only=True, first_names=first_names
+            )
             if found.present is not None or found.absent is not None:
                 pre.present, pre.absent = found.present, found.absent
+                pre.present_placeholder = found.present_placeholder
                 pre.notes += found.notes
                 section_skips[k] = found.used
                 break
 
-    reference = draft.sent or draft.today or dt.date.today()
     agenda = workplace.agenda
     items = [
         {"number": n + 1, "title": entry.title, "heading": None, "text": "", "decisions": [], "actions": []}
@@ -204,86 +187,106 @@ def structure_draft(draft: Draft, workplace: Workplace) -> dict:
     ]
     texts: list[list[str]] = [[] for _ in agenda]
     unplanned: list[dict] = []
-    for sec, skip in zip(sections, section_skips, strict=True):
-        body = read_section(sec.lines, skip)
-        actions = []
-        for raw in body.actions:
-            action, unreadable = _action(raw, date, reference)
-            actions.append(action)
-            where = sec.heading.candidate.title
-            if not action["owner"]:
-                warnings.append(_warning(
-                    "action_without_owner",
-                    f"Åtgärden ”{action['what']}” under ”{where}” saknar ansvarig. "
-                    "Skriv till exempel ”Ansvarig: Anna Svensson”.",
-                ))
-            if unreadable:
-                warnings.append(_warning(
-                    "action_due_unreadable",
-                    f"Datumet ”{raw.due_text}” för åtgärden ”{action['what']}” kunde inte läsas. "
-                    "Skriv till exempel ”Klart: 2026-12-15”.",
-                ))
-            elif not action["due"]:
-                warnings.append(_warning(
-                    "action_without_due",
-                    f"Åtgärden ”{action['what']}” under ”{where}” saknar datum. "
-                    "Skriv till exempel ”Klart: 2026-12-15”.",
-                ))
+    bodies = [read_section(sec.lines, skip) for sec, skip in zip(sections, section_skips, strict=True)]
+    for sec, body in zip(sections, bodies, strict=True):
         match = sec.heading.match
         if match is None:
-            unplanned.append({"heading": sec.heading.candidate.title, "text": body.text,
-                              "decisions": body.decisions, "actions": actions})
             continue
         item = items[match.index]
         if item["heading"] is None:
             item["heading"] = sec.heading.candidate.line
             if match.loose:
-                warnings.append(_warning(
-                    "loose_heading_match",
-                    f"Rubriken ”{sec.heading.candidate.line}” tolkades som punkt {match.index + 1} "
-                    f"”{agenda[match.index].title}”. Stämmer det inte: ändra rubriken och skicka igen.",
-                ))
+                warnings.append(
+                    notice(
+                        "loose_heading_match",
+                        lang,
+                        heading=sec.heading.candidate.line,
+                        number=match.index + 1,
+                        title=agenda[match.index].title,
+                    )
+                )
         if body.text:
             texts[match.index].append(body.text)
-        item["decisions"] += body.decisions
-        item["actions"] += actions
+    item_texts = ["\n".join(t) for t in texts]
+    raw_actions: list[tuple[int, RawAction]] = []  # (item index, action)
+    for sec, body in zip(sections, bodies, strict=True):
+        match = sec.heading.match
+        title = sec.heading.candidate.title
+        action_list = match is None and (ACTION_LIST.match(title) is not None or only_actions(body))
+        leftover: list[RawAction] = []
+        for raw in body.actions:
+            target = match.index if match is not None else None
+            if raw.item_ref:
+                target = item_for_ref(raw.item_ref, matcher)
+                if target is None and action_list:
+                    target = item_by_words(f"{raw.item_ref} {raw.what}", item_texts)
+            elif action_list:
+                target = item_by_words(raw.what, item_texts)
+            if target is None and match is not None:
+                target = match.index
+            if target is None:
+                leftover.append(raw)
+                if action_list:
+                    warnings.append(notice("action_list_unplaced", lang, what=raw.what, where=title))
+            else:
+                raw_actions.append((target, raw))
+        if match is not None:
+            items[match.index]["decisions"] += body.decisions
+        elif not (action_list and not leftover):
+            unplanned.append(
+                {
+                    "heading": title,
+                    "text": body.text,
+                    "decisions": body.decisions,
+                    "actions": leftover,
+                    "_where": title,
+                }
+            )
+    for target, raw in raw_actions:
+        items[target]["actions"].append(raw)
+    for section in items + unplanned:
+        place = section.get("_where") or section["title"]
+        converted = []
+        for raw in section["actions"]:
+            action, unreadable = _action(raw, date, reference)
+            converted.append(action)
+            if not action["owner"]:
+                warnings.append(notice("action_without_owner", lang, what=action["what"], where=place))
+            if unreadable:
+                warnings.append(notice("action_due_unreadable", lang, due=raw.due_text, what=action["what"]))
+            elif not action["due"]:
+                warnings.append(notice("action_without_due", lang, what=action["what"], where=place))
+        section["actions"] = converted
+        section.pop("_where", None)
     for item, parts in zip(items, texts, strict=True):
         item["text"] = "\n\n".join(parts)
-    missing = [it["number"] for it in items
-               if not (it["text"] or it["decisions"] or it["actions"])]
+    missing = [it["number"] for it in items if not (it["text"] or it["decisions"] or it["actions"])]
 
-    people = [m.name for m in workplace.members] + (pre.present or []) + (pre.absent or [])
-    names = {w.casefold() for n in people for w in n.split() if len(w) > 2}
-    for item in items + unplanned:
-        bits = "\n".join([item["text"], *item["decisions"], *(a["what"] for a in item["actions"])])
-        if _health_details(bits, names):
-            where = (f"punkt {item['number']} ”{item['title']}”" if "number" in item
-                     else f"”{item['heading']}”")
-            warnings.append(_warning(
-                "health_details",
-                f"Anteckningarna under {where} verkar nämna en persons hälsa. Uppgifter om enskildas "
-                "hälsa hör inte hemma i minnesanteckningar (GDPR art. 9): ta bort dem och skicka "
-                "en rättad version.",
-            ))
-    present = _unique(pre.present or [])
-    absent = _unique(pre.absent or [])
-    if pre.present is None:
-        warnings.append(_warning(
-            "attendance_missing",
-            "Ingen närvarolista hittades. Skriv till exempel ”Närvarande: Maria Lind, Karin Berg” "
-            "och ”Frånvarande: …” överst.",
-        ))
-    roster_reps = [m.name for m in workplace.members if m.role == "safety_rep"]
-    present_keys = {n.casefold() for n in present}
-    safety = _unique(pre.safety_reps + _has_note(pre, "skyddsombud", "arbetsmiljöombud")
-                     + [n for n in roster_reps if n.casefold() in present_keys])
-    roles = {
-        "chair": pre.chair or next(iter(_has_note(pre, "ordf", "mötesledare")), None),
-        "note_taker": pre.note_taker or next(iter(_has_note(pre, "antecknare", "sekreterare")), None)
-        or (draft.sender_name or None),
-        "adjusters": _unique(pre.adjusters + _has_note(pre, "justerare")),
-        "safety_reps": safety,
-    }
+    present, absent = _attendance(pre, workplace)
+    if pre.present_placeholder is Placeholder.ELSEWHERE:
+        warnings.append(notice("attendance_placeholder", lang, value=_placeholder_value(preamble)))
+    elif pre.present_placeholder is Placeholder.EVERYONE:
+        warnings.append(notice("attendance_from_roster", lang, value=_placeholder_value(preamble)))
+    elif pre.present is None:
+        warnings.append(notice("attendance_missing", lang))
+    roles = _roles(pre, cleaned.signatures, items, workplace, present, draft.sender_name)
+    names = _unique(list(people) + present + absent)
+    findings = privacy_findings(
+        [(None, "\n".join(ln.text for ln in preamble if ln.text))]
+        + [(it["number"], _section_text(it)) for it in items]
+        + [(None, _section_text(u)) for u in unplanned],
+        names,
+        lang,
+    )
+    privacy = [{"code": f.code, "item": f.item, "excerpt": f.excerpt} for f in findings]
+    for f in findings:
+        kind = "item" if f.item else "preamble"
+        place = where(lang, kind, number=f.item, title=agenda[f.item - 1].title if f.item else "")
+        warnings.append(
+            notice("health_details" if f.code == "health" else "personal_number", lang, where=place)
+        )
+    if cleaned.closing:
+        warnings.append(notice("closing_cut", lang, text=_excerpt(cleaned.closing)))
     return {
         "status": "accepted",
         "error": None,
@@ -294,14 +297,69 @@ def structure_draft(draft: Draft, workplace: Workplace) -> dict:
             "date": date.isoformat() if date else None,
             "start": start,
             "end": end,
-            "location": pre.place,
+            "location": meeting_place(pre, preamble),
         },
-        "sender": {"name": draft.sender_name or None, "email": draft.sender_email or None,
-                   "authenticated": draft.sender_authenticated},
+        "sender": {
+            "name": draft.sender_name or None,
+            "email": draft.sender_email or None,
+            "authenticated": draft.sender_authenticated,
+        },
         "roles": roles,
         "attendance": {"present": present, "absent": absent},
         "items": items,
         "unplanned": unplanned,
         "missing": missing,
         "warnings": warnings,
+        "privacy": privacy,
+    }
+
+
+def _section_text(section: dict) -> str:
+    return "\n".join([section["text"], *section["decisions"], *(a["what"] for a in section["actions"])])
+
+
+def _roles(
+    pre: Preamble,
+    signed: object,
+    items: list[dict],
+    workplace: Workplace,
+    present: list[str],
+    sender_name: str,
+) -> dict:
+    """Return chair, note-taker, justerare and skyddsombud from fields, notes, prose and signatures."""
+    chosen: dict[str, list[str]] = {}
+    for item in items:
+        for m in _CHOSEN.finditer(item["text"]):
+            chosen.setdefault(m.group("role")[:5], []).append(m.group("name"))
+    roster_reps = [m.name for m in workplace.members if m.role == "safety_rep"]
+    present_keys = {n.casefold() for n in present}
+    safety = _unique(
+        pre.safety_reps
+        + _with_role(pre, "safety_rep")
+        + [n for n in roster_reps if n.casefold() in present_keys]
+    )
+    chair = (
+        pre.chair
+        or next(iter(_with_role(pre, "chair")), None)
+        or getattr(signed, "chair", None)
+        or next(iter(chosen.get("ordfö", []) + chosen.get("möte", [])), None)
+    )
+    adjusters = _unique(
+        pre.adjusters
+        + _with_role(pre, "adjuster")
+        + list(getattr(signed, "adjusters", []))
+        + chosen.get("juste", [])
+    )
+    note_taker = (
+        pre.note_taker
+        or next(iter(_with_role(pre, "note_taker")), None)
+        or getattr(signed, "note_taker", None)
+        or next(iter(chosen.get("sekre", []) + chosen.get("antec", [])), None)
+        or (sender_name or None)
+    )
+    return {
+        "chair": chair,
+        "note_taker": note_taker,
+        "adjusters": [a for a in adjusters if not chair or a.casefold() != chair.casefold()],
+        "safety_reps": safety,
     }

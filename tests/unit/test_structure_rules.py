@@ -6,13 +6,17 @@ import datetime as dt
 
 import pytest
 
+from service.domain.actions import parse_action
 from service.domain.cleaning import clean
 from service.domain.dates import find_dates, find_times, resolve_nearest, resolve_on_or_after
 from service.domain.document import HINT_BOLD, HINT_HEADING, Line, lines_from_text, table_lines
-from service.domain.fields import parse_action, read_fields, read_section, split_names
+from service.domain.fields import split_names
 from service.domain.headings import FORM_CAPS, FORM_MARKDOWN, FORM_NUMBERED, candidate, find_headings
 from service.domain.htmltext import html_to_lines
 from service.domain.matching import Matcher, normalise
+from service.domain.preamble import read_fields
+from service.domain.sections import read_section
+from service.domain.tables import expand_tables
 from service.domain.workplace import AgendaEntry
 
 AGENDA = (
@@ -284,7 +288,8 @@ def test_action_fields_on_following_lines() -> None:
 
 
 def test_action_table() -> None:
-    lines = table_lines([["Åtgärd", "Ansvarig", "Klart"], ["Beställa lakan", "Johan Ek", "2026-12-15"]])
+    rows = [["Åtgärd", "Ansvarig", "Klart"], ["Beställa lakan", "Johan Ek", "2026-12-15"]]
+    lines = expand_tables(table_lines(rows))
     body = read_section(lines)
     assert [(a.what, a.owner, a.due_text) for a in body.actions] == [
         ("Beställa lakan.", "Johan Ek", "2026-12-15")
@@ -314,10 +319,12 @@ def test_html_headings_lists_tables_and_quotes() -> None:
         "<tr><td>Beställa lakan</td><td>Johan Ek</td><td>2026-12-15</td></tr></table>"
         "<blockquote>gammalt</blockquote><style>p {}</style>"
     )
-    lines = [ln for ln in html_to_lines(html) if not ln.blank]
+    lines = [ln for ln in expand_tables(html_to_lines(html)) if not ln.blank]
     assert lines[0] == Line("Ekonomi", HINT_HEADING)
     assert lines[1].text == "- Prognos noll"
-    assert lines[2].text == "Åtgärd: Beställa lakan. Ansvarig: Johan Ek. Klart: 2026-12-15"
+    assert lines[2].action is not None
+    assert (lines[2].action.what, lines[2].action.owner, lines[2].action.due_text) == (
+        "Beställa lakan", "Johan Ek", "2026-12-15")
     assert len(lines) == 3
 
 
