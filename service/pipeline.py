@@ -215,6 +215,7 @@ class Pipeline:
         if not outcome.may_reply or self._is_own_address(outcome.sender_email):
             return None
         sender = self.settings.delivery.sender
+        language = outcome.workplace.language if outcome.workplace is not None else "sv"
         if outcome.accepted:
             msg = compose.receipt(
                 output=outcome.output,
@@ -222,6 +223,7 @@ class Pipeline:
                 sender=sender,
                 in_reply_to=outcome.message_id,
                 archive_url=self.archive_url(minutes_id) if minutes_id else None,
+                language=language,
             )
             return (f"receipt:{inbound_id}", "receipt", outcome.sender_email, msg)
         msg = compose.rejection(
@@ -230,6 +232,7 @@ class Pipeline:
             sender=sender,
             subject=outcome.subject,
             in_reply_to=outcome.message_id,
+            language=language,
         )
         return (f"rejection:{inbound_id}", "rejection", outcome.sender_email, msg)
 

@@ -78,10 +78,10 @@ def _mb(n: int) -> str:
     return f"{n / 1_000_000:.1f}".replace(".", ",")
 
 
-def _sources(msg: ReadMessage) -> tuple[list[tuple[str, list[Line]]], str | None]:
-    """Return the texts that may hold the minutes, best first, and the first attachment problem."""
+def _sources(msg: ReadMessage) -> tuple[list[tuple[str, list[Line]]], tuple[str, str] | None]:
+    """Return the texts that may hold the minutes, best first, and the first unreadable attachment and why."""
     sources: list[tuple[str, list[Line]]] = []
-    problem: str | None = None
+    problem: tuple[str, str] | None = None
     for att in msg.attachments:
         if kind_of(att) is None:
             continue
@@ -89,8 +89,7 @@ def _sources(msg: ReadMessage) -> tuple[list[tuple[str, list[Line]]], str | None
             sources.append((f"attachment:{att.filename}", attachment_lines(att)))
         except UnreadableAttachment as exc:
             if problem is None:
-                name = f"”{att.filename}”" if att.filename else "som bifogades"
-                problem = f"Den bifogade filen {name} kunde inte läsas: {exc}."
+                problem = (att.filename or "", str(exc))
     if msg.text_html.strip():
         sources.append(("html", html_to_lines(msg.text_html)))
     if msg.text_plain.strip():
@@ -131,12 +130,18 @@ def structure_message(
         "subject": msg.subject,
     }
 
-    def reject(code: str, message: str, workplace: Workplace | None = None) -> StructureOutcome:
-        return StructureOutcome(_rejected(code, message), workplace=workplace, **base)
+    def reject(code: str, routed: Workplace | None = None, *, attachment: tuple[str, str] | None = None,
+               **values: str) -> StructureOutcome:
+        """Reject with the code's text in the routed workplace's language (Swedish while none is known)."""
+        english = routed is not None and routed.language == "en"
+        values.setdefault("sender", msg.from_email or ("unknown" if english else "okänd"))
+        message = (MESSAGES_EN if english else MESSAGES)[code].format(**values)
+        if attachment is not None:
+            message = _attachment_problem(*attachment, english=english) + " " + message
+        return StructureOutcome(_rejected(code, message), workplace=routed, **base)
 
     if too_large:
-        return reject("message_too_large", MESSAGES["message_too_large"].format(
-            size=_mb(len(raw)), limit=_mb(intake.max_message_bytes)))
+        return reject("message_too_large", size=_mb(len(raw)), limit=_mb(intake.max_message_bytes))
     if workplace_id:
         workplace = config.workplace(workplace_id)
     else:
@@ -144,16 +149,13 @@ def structure_message(
                       mailbox_address=intake.mailbox_address)
         if found.workplace is None:
             code = found.error or "workplace_unknown"
-            return reject(code, MESSAGES[code].format(
-                sender=msg.from_email or "okänd", mailbox=intake.mailbox_address, workplace="arbetsplatsen"))
+            return reject(code, mailbox=intake.mailbox_address, workplace="arbetsplatsen")
         workplace = found.workplace
     if not skip_sender_check:
         if authenticated == AUTH_FAIL or (intake.require_authenticated_sender and authenticated != AUTH_PASS):
-            return reject("sender_not_authenticated", MESSAGES["sender_not_authenticated"].format(
-                sender=msg.from_email or "okänd"), workplace)
+            return reject("sender_not_authenticated", workplace)
         if not msg.from_email or not workplace.may_submit(msg.from_email):
-            return reject("sender_not_allowed", MESSAGES["sender_not_allowed"].format(
-                sender=msg.from_email or "okänd", workplace=workplace.name), workplace)
+            return reject("sender_not_allowed", workplace, workplace=workplace.name)
     sources, problem = _sources(msg)
     sent = msg.date.date() if msg.date else None
     for _name, lines in sources:
@@ -166,8 +168,17 @@ def structure_message(
             continue
         return StructureOutcome(output, workplace=workplace, warnings=tuple(output["warnings"]), **base)
     if problem:
-        return reject("unreadable_attachment", problem + " " + MESSAGES["unreadable_attachment"], workplace)
-    return reject("no_minutes_found", MESSAGES["no_minutes_found"], workplace)
+        return reject("unreadable_attachment", workplace, attachment=problem)
+    return reject("no_minutes_found", workplace)
+
+
+def _attachment_problem(filename: str, reason: str, *, english: bool) -> str:
+    """Say which attachment could not be read (and, in Swedish, why: the reader's reasons are Swedish)."""
+    if english:
+        return f"The attached file “{filename}” could not be read." if filename else (
+            "The attached file could not be read.")
+    name = f"”{filename}”" if filename else "som bifogades"
+    return f"Den bifogade filen {name} kunde inte läsas: {reason}."
 
 
 MESSAGES = {
@@ -189,3 +200,24 @@ MESSAGES = {
     "klistra in anteckningarna direkt i mejlet.",
 }
 """Rejection texts by code, in Swedish, saying what to do."""
+
+MESSAGES_EN = {
+    "malformed_message": "The message could not be read as email. Please send the minutes again from your "
+    "usual email program.",
+    "message_too_large": "The message is too large ({size} MB; at most {limit} MB can be accepted). Please "
+    "send the minutes again without large pictures or attachments.",
+    "workplace_unknown": "Minnes could not tell which workplace the minutes are for. Please send them to the "
+    "workplace's own address, for example {mailbox} with +the workplace's name before the @ "
+    "(like apt+digital-services@…), or ask the administrator to check the staff lists.",
+    "sender_not_allowed": "The address {sender} may not send minutes to {workplace}. Please send from the "
+    "work address on the staff list, or ask your manager to add you.",
+    "sender_not_authenticated": "Minnes could not confirm that the message really comes from {sender}. "
+    "Please send the minutes again directly from your work email (not forwarded, and not from another "
+    "account).",
+    "no_minutes_found": "No minutes were found in the message. Write the minutes in the email or attach them "
+    "as .docx, .odt, .txt or .md, with a heading for each agenda item, for example “1. Opening of the "
+    "meeting” and “4. Work environment and health”.",
+    "unreadable_attachment": "Please save the document again as .docx or .odt and send it again, or paste "
+    "the minutes straight into the email.",
+}
+"""Rejection texts by code, in English, for a workplace whose language is ``en``."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime
 import hashlib
 import re
 import secrets
@@ -17,6 +16,16 @@ from pathlib import Path
 import jinja2
 
 from service.domain.receipt import render_receipt, render_rejection
+from service.domain.wording import (
+    DEFAULT_LANGUAGE,
+    MAIL,
+    REASONS,
+    language_of,
+    long_date,
+    meeting_phrase,
+    swedish_date,  # noqa: F401 - re-exported for older callers
+    words,
+)
 from service.domain.workplace import Member, Workplace
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
@@ -24,15 +33,6 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
 
 KINDS = ("distribution", "receipt", "rejection", "delivery-report", "login-link", "reminder")
 """Values of ``X-Minnes-Kind`` (``mail.md``)."""
-
-MONTHS = (
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
-)
-"""Swedish month names."""
-
-MEETING_LABELS = {"apt": "arbetsplatsträffen", "samverkansgrupp": "samverkansgruppens möte"}
-"""How a body names the meeting, by workplace kind."""
 
 
 class _HeaderClasses(HeaderRegistry):
@@ -81,23 +81,13 @@ def distribution_message_id(minutes_id: int, version: int, email: str, domain: s
     return f"<minnes.{minutes_id}.{version}.{digest}@{domain.strip().lower()}>"
 
 
-def swedish_date(iso: str | None) -> str:
-    """Return ``20 november 2026`` for ``2026-11-20``; '' when there is no date; unparsable as is."""
-    if not iso:
-        return ""
-    try:
-        day = datetime.date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
 _CODE = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _REPLY = re.compile(r"^\s*([245]\d\d)\b")
 
 
-def explain_reason(reason: str) -> str:
-    """Say in plain Swedish why a recipient was not reached, from a server answer or a bounce."""
+def explain_reason(reason: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """Say in plain words why a recipient was not reached, from a server answer or a bounce."""
+    w = words(REASONS, language)
     text = reason or ""
     lower = text.lower()
     enhanced = _CODE.search(text)
@@ -105,19 +95,19 @@ def explain_reason(reason: str) -> str:
     code = enhanced.group(0) if enhanced else ""
     first = enhanced.group(1) if enhanced else (reply.group(1)[0] if reply else "")
     if code in ("5.1.1", "5.1.10", "5.1.6") or "user unknown" in lower or "does not exist" in lower:
-        return "adressen finns inte hos mottagarens e-postserver"
+        return w["no_such_address"]
     if code == "5.1.2" or "host not found" in lower:
-        return "adressens domän går inte att nå"
+        return w["no_such_domain"]
     if code in ("5.2.2", "4.2.2") or "mailbox full" in lower or "quota" in lower:
-        return "mottagarens brevlåda är full"
+        return w["mailbox_full"]
     if code.startswith("5.7") or "spam" in lower or "blocked" in lower:
-        return "mottagarens e-postserver vägrade ta emot meddelandet (spärr eller policy)"
+        return w["policy"]
     if first == "4":
-        return "mottagarens e-postserver svarade inte eller bad om nytt försök, och tiden för försök gick ut"
+        return w["gave_up"]
     if first == "5":
-        return "mottagarens e-postserver vägrade ta emot meddelandet"
+        return w["refused"]
     if not text.strip():
-        return "okänd orsak"
+        return w["unknown"]
     return text.strip()
 
 
@@ -164,9 +154,9 @@ def _new_message(
     return msg
 
 
-def _finish(msg: EmailMessage) -> EmailMessage:
+def _finish(msg: EmailMessage, language: str = DEFAULT_LANGUAGE) -> EmailMessage:
     """Add what must come after the content is set (``set_content`` clears Content-* headers)."""
-    msg["Content-Language"] = "sv"
+    msg["Content-Language"] = language_of(language)
     return msg
 
 
@@ -183,30 +173,33 @@ def _meeting(minutes: dict) -> dict:
     return minutes.get("meeting") or {}
 
 
-def _subject(workplace_name: str, date: str | None) -> str:
-    return " ".join(p for p in ("Minnesanteckningar", workplace_name, date or "") if p)
+def _subject(workplace_name: str, date: str | None, language: str = DEFAULT_LANGUAGE) -> str:
+    return " ".join(p for p in (words(MAIL, language)["subject"], workplace_name, date or "") if p)
 
 
-def _decisions(minutes: dict) -> list[dict[str, str]]:
+def _decisions(minutes: dict, language: str) -> list[dict[str, str]]:
+    w = words(MAIL, language)
     found: list[dict[str, str]] = []
     for item in minutes.get("items") or []:
         for text in item.get("decisions") or []:
-            found.append({"text": text, "where": f"punkt {item.get('number')}, {item.get('title')}"})
+            where = w["where_item"].format(number=item.get("number"), title=item.get("title"))
+            found.append({"text": text, "where": where})
     for section in minutes.get("unplanned") or []:
         for text in section.get("decisions") or []:
-            found.append({"text": text, "where": f"Övriga frågor: {section.get('heading')}"})
+            found.append({"text": text, "where": w["where_other"].format(heading=section.get("heading"))})
     return found
 
 
-def _actions(minutes: dict) -> list[dict[str, str]]:
+def _actions(minutes: dict, language: str) -> list[dict[str, str]]:
+    w = words(MAIL, language)
     found: list[dict[str, str]] = []
     sections = list(minutes.get("items") or []) + list(minutes.get("unplanned") or [])
     for section in sections:
         for action in section.get("actions") or []:
             found.append({
                 "what": str(action.get("what") or "").strip(),
-                "owner": str(action.get("owner") or "").strip() or "inte angiven",
-                "due": swedish_date(action.get("due")) or "inget datum angivet",
+                "owner": str(action.get("owner") or "").strip() or w["no_owner"],
+                "due": long_date(action.get("due"), language) or w["no_due"],
             })
     return found
 
@@ -253,21 +246,23 @@ def _distribution_parts(
     *, minutes: dict, workplace: Workplace, version: int, archive_url: str
 ) -> tuple[str, str, dict[str, object]]:
     """Return the subject, the PDF's file name and the body context every recipient shares."""
+    language = workplace.language
+    w = words(MAIL, language)
     date = _meeting(minutes).get("date")
-    subject = _subject(workplace.name, date)
+    subject = _subject(workplace.name, date, language)
     if version > 1:
-        subject += f" (rättad version {version})"
+        subject += w["corrected"].format(version=version)
     suffix = f"-v{version}" if version > 1 else ""
-    filename = f"minnesanteckningar-{workplace.id}-{date or 'odaterat'}{suffix}.pdf"
+    filename = w["filename"].format(id=workplace.id, date=date or w["undated"], suffix=suffix)
     context: dict[str, object] = {
         "workplace_name": workplace.name,
-        "meeting_label": MEETING_LABELS.get(workplace.kind, "mötet"),
-        "date_text": swedish_date(date),
+        "meeting_label": meeting_phrase(workplace.kind, language),
+        "date_text": long_date(date, language),
         "version": version,
-        "decisions": _decisions(minutes),
-        "actions": _actions(minutes),
+        "decisions": _decisions(minutes, language),
+        "actions": _actions(minutes, language),
         "archive_url": archive_url,
-        "manager_names": " eller ".join(m.name for m in workplace.managers),
+        "manager_names": w["or"].join(m.name for m in workplace.managers),
     }
     return subject, filename, context
 
@@ -307,12 +302,13 @@ def distribution(
         message_id=distribution_message_id(minutes_id, version, recipient.email, domain),
         utf8=_needs_utf8(recipient),
     )
-    body = render_body("distribution.txt.j2", recipient_name=_first_name(recipient), **context)
+    template = words(MAIL, workplace.language)["distribution_template"]
+    body = render_body(template, recipient_name=_first_name(recipient), **context)
     msg.set_content(body, charset="utf-8")
     msg.make_mixed()
     msg.attach(_pdf_part(pdf, filename))
     msg.set_boundary(_new_boundary())
-    return _finish(msg)
+    return _finish(msg, workplace.language)
 
 
 _PER_RECIPIENT = frozenset({"to", "date", "message-id"})
@@ -396,6 +392,7 @@ class DistributionBatch:
         ]
         _text, attachment = probe.iter_parts()
         self._attachment = _part_bytes(attachment)
+        self._template = words(MAIL, workplace.language)["distribution_template"]
         self._texts: dict[str, bytes] = {}
         self._date = ("", b"")
 
@@ -438,7 +435,7 @@ class DistributionBatch:
         if text is None:
             part = MIMEPart(policy=POLICY)
             part.set_content(
-                render_body("distribution.txt.j2", recipient_name=name, **self._context), charset="utf-8"
+                render_body(self._template, recipient_name=name, **self._context), charset="utf-8"
             )
             text = self._texts[name] = _part_bytes(part)
         return text
@@ -451,7 +448,9 @@ def _reply_id(kind: str, in_reply_to: str, to: str, domain: str) -> str:
     return make_msgid(idstring=f"minnes.{kind}", domain=domain)
 
 
-def _reply(*, kind: str, subject: str, body: str, to: str, sender: str, in_reply_to: str) -> EmailMessage:
+def _reply(
+    *, kind: str, subject: str, body: str, to: str, sender: str, in_reply_to: str, language: str
+) -> EmailMessage:
     """Compose an answer to the sender of a draft, threaded under it."""
     msg = _new_message(
         kind=kind, sender=sender, to=to, subject=subject,
@@ -459,23 +458,27 @@ def _reply(*, kind: str, subject: str, body: str, to: str, sender: str, in_reply
     )
     _reply_headers(msg, in_reply_to)
     msg.set_content(body, charset="utf-8")
-    return _finish(msg)
+    return _finish(msg, language)
 
 
 def receipt(
-    *, output: dict, to: str, sender: str, in_reply_to: str = "", archive_url: str | None = None
+    *, output: dict, to: str, sender: str, in_reply_to: str = "", archive_url: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> EmailMessage:
-    """Compose the note-taker's receipt: what was understood, per ``render_receipt``."""
-    subject, body = render_receipt(output, archive_url=archive_url)
-    return _reply(kind="receipt", subject=subject, body=body, to=to, sender=sender, in_reply_to=in_reply_to)
+    """Compose the note-taker's receipt in the workplace's language, per ``render_receipt``."""
+    subject, body = render_receipt(output, archive_url=archive_url, language=language)
+    return _reply(kind="receipt", subject=subject, body=body, to=to, sender=sender, in_reply_to=in_reply_to,
+                  language=language)
 
 
 def rejection(
-    *, output: dict, to: str, sender: str, subject: str = "", in_reply_to: str = ""
+    *, output: dict, to: str, sender: str, subject: str = "", in_reply_to: str = "",
+    language: str = DEFAULT_LANGUAGE,
 ) -> EmailMessage:
-    """Compose the answer to a rejected message, per ``render_rejection``."""
-    title, body = render_rejection(output, subject=subject)
-    return _reply(kind="rejection", subject=title, body=body, to=to, sender=sender, in_reply_to=in_reply_to)
+    """Compose the answer to a rejected message, per ``render_rejection`` (Swedish by default)."""
+    title, body = render_rejection(output, subject=subject, language=language)
+    return _reply(kind="rejection", subject=title, body=body, to=to, sender=sender, in_reply_to=in_reply_to,
+                  language=language)
 
 
 def delivery_report(
@@ -488,11 +491,13 @@ def delivery_report(
     sender: str,
 ) -> EmailMessage:
     """Compose the report to the manager or the skyddsombud naming everyone not reached and why."""
+    language = workplace.language
+    w = words(MAIL, language)
     meeting = _meeting(minutes)
     date = meeting.get("date")
     count = len(unreached)
-    count_text = "en person" if count == 1 else f"{count} personer"
-    subject = f"Leveransrapport: {_subject(workplace.name, date)} – {count_text} nåddes inte"
+    count_text = w["one_person"] if count == 1 else w["people"].format(count=count)
+    subject = w["report_subject"].format(subject=_subject(workplace.name, date, language), count=count_text)
     domain = sender_domain(sender)
     key = sorted(email.lower() for _, email, _ in unreached)
     message_id = f"<minnes.report.{_digest(workplace.id, date, archive_url, to.email, *key)[:24]}@{domain}>"
@@ -501,17 +506,18 @@ def delivery_report(
         utf8=_needs_utf8(to),
     )
     body = render_body(
-        "delivery_report.txt.j2",
+        w["report_template"],
         to_name=to.name.split()[0] if to.name.split() else to.name,
         workplace_name=workplace.name,
-        meeting_label=MEETING_LABELS.get(workplace.kind, "mötet"),
-        date_text=swedish_date(date),
+        meeting_label=meeting_phrase(workplace.kind, language),
+        date_text=long_date(date, language),
         count_text=count_text,
         unreached=[
-            {"name": name or email, "email": email, "reason": reason, "explanation": explain_reason(reason)}
+            {"name": name or email, "email": email, "reason": reason,
+             "explanation": explain_reason(reason, language)}
             for name, email, reason in unreached
         ],
         archive_url=archive_url,
     )
     msg.set_content(body, charset="utf-8")
-    return _finish(msg)
+    return _finish(msg, language)

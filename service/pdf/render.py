@@ -1,10 +1,10 @@
-"""Render structured minutes as an A4 PDF/A-1b document in Swedish."""
+"""Render structured minutes as an A4 PDF/A-1b document in the workplace's language (Swedish or English)."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -26,6 +26,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from service.domain.wording import OTHER_QUESTIONS as OTHER_QUESTIONS_BY_LANGUAGE
+from service.domain.wording import PDF, is_other_questions, long_date, meeting_phrase, short_date, words
 from service.domain.workplace import Workplace
 from service.pdf import fonts
 from service.pdf.pdfa import DocumentInfo, SignatureSlot, make_archival, signature_widget
@@ -50,15 +52,20 @@ DECISION_RULE = colors.HexColor("#4c7a34")
 TABLE_HEAD_BG = colors.HexColor("#e4ebf3")
 GRID = colors.HexColor("#b8c2cc")
 
-KIND_LABELS = {"apt": "Arbetsplatsträff (APT)", "samverkansgrupp": "Samverkansgrupp"}
-"""How each kind of meeting is named in the title block."""
+KIND_LABELS = {"apt": PDF["sv"]["kind_apt"], "samverkansgrupp": PDF["sv"]["kind_samverkansgrupp"]}
+"""How each kind of meeting is named in the Swedish title block."""
 
-MONTHS = (
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
-)
+OTHER_QUESTIONS = OTHER_QUESTIONS_BY_LANGUAGE["sv"]
+"""The Swedish agenda item unplanned sections go under."""
 
-OTHER_QUESTIONS = "Övriga frågor"
+LABEL_WIDTH = {"sv": 32 * mm, "en": 43 * mm}
+"""Width of the label column of the title and attendance tables, per language."""
+
+ACTION_COLUMNS = {
+    "sv": ((0.56, 0.26, 0.18), (0.16, 0.44, 0.23, 0.17)),
+    "en": ((0.53, 0.26, 0.21), (0.16, 0.40, 0.23, 0.21)),
+}
+"""Shares of an action table's width per column, without and with the item column (English dates: wider)."""
 
 PRODUCER = VENDOR
 """Producer in the document info: pyHanko's own name, so signing leaves info and XMP in step (PDF/A)."""
@@ -132,20 +139,19 @@ def _text(value: Any) -> str:
 
 def swedish_date(value: str | None) -> str:
     """Format an ISO date as Swedish prose, e.g. ``20 november 2026``; other text is kept."""
-    if not value:
-        return "–"
-    try:
-        d = date.fromisoformat(value)
-    except ValueError:
-        return str(value)
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+    return prose_date(value, "sv")
 
 
-def _time_span(start: str | None, end: str | None) -> str:
+def prose_date(value: str | None, language: str) -> str:
+    """Format an ISO date as prose (``20 november 2026``, ``20 November 2026``); '–' for none."""
+    return long_date(value, language) or "–"
+
+
+def _time_span(start: str | None, end: str | None, w: dict[str, str]) -> str:
     """Format the meeting's time as ``13:00–14:30``."""
     if start and end:
         return f"{start}–{end}"
-    return start or (f"till {end}" if end else "–")
+    return start or (w["until"].format(end=end) if end else "–")
 
 
 def _names(names: Any) -> str:
@@ -161,6 +167,8 @@ class _PageFooterCanvas(rl_canvas.Canvas):
     """A canvas that draws the footer once the page count is known."""
 
     footer_left = ""
+    page_label = PDF["sv"]["page"]
+    """How the footer counts pages, e.g. ``sida {page} av {total}``."""
     archival: DocumentInfo | None = None
     """Set on the canvas class of a PDF/A document: what its info and XMP metadata say."""
 
@@ -205,7 +213,8 @@ class _PageFooterCanvas(rl_canvas.Canvas):
         self.setFont(fonts.REGULAR, 8.5)
         self.setFillColor(MUTED)
         self.drawString(MARGIN_X, y, self.footer_left)
-        self.drawRightString(PAGE_WIDTH - MARGIN_X, y, f"sida {self._pageNumber} av {total}")
+        page = self.page_label.format(page=self._pageNumber, total=total)
+        self.drawRightString(PAGE_WIDTH - MARGIN_X, y, page)
         self.restoreState()
 
 
@@ -233,19 +242,19 @@ class _SlotFlowable(Flowable):
             add_widget(slot)
 
 
-def _action_table(actions: list[dict[str, Any]], st: _Styles, *, with_item: bool = False) -> Table:
+def _action_table(actions: list[dict[str, Any]], st: _Styles, w: dict[str, str], *,
+                  with_item: bool = False) -> Table:
     """Make a table of actions: what, who, when (and the agenda item for the summary)."""
-    head = ["Åtgärd", "Ansvarig", "Klart senast"]
-    widths = [CONTENT_WIDTH * 0.56, CONTENT_WIDTH * 0.26, CONTENT_WIDTH * 0.18]
+    head = [w["action"], w["owner"], w["due"]]
     if with_item:
-        head = ["Punkt", *head]
-        widths = [CONTENT_WIDTH * 0.16, CONTENT_WIDTH * 0.44, CONTENT_WIDTH * 0.23, CONTENT_WIDTH * 0.17]
+        head = [w["item"], *head]
+    widths = [CONTENT_WIDTH * share for share in ACTION_COLUMNS[w["language"]][1 if with_item else 0]]
     rows: list[list[Any]] = [[Paragraph(h, st.small_bold) for h in head]]
     for action in actions:
         row = [
             Paragraph(_text(action.get("what")) or "–", st.small),
-            Paragraph(_text(action.get("owner")) or "Ej angiven", st.small),
-            Paragraph(_text(action.get("due")) or "–", st.small),
+            Paragraph(_text(action.get("owner")) or w["no_owner"], st.small),
+            Paragraph(_text(short_date(action.get("due"), w["language"])) or "–", st.small),
         ]
         if with_item:
             row.insert(0, Paragraph(_text(action.get("_item")), st.small))
@@ -266,9 +275,9 @@ def _action_table(actions: list[dict[str, Any]], st: _Styles, *, with_item: bool
     return table
 
 
-def _decisions_block(decisions: list[Any], st: _Styles) -> Table:
+def _decisions_block(decisions: list[Any], st: _Styles, w: dict[str, str]) -> Table:
     """Set the decisions apart: a tinted block with a rule on the left."""
-    rows = [[Paragraph("Beslut", st.small_bold)]]
+    rows = [[Paragraph(w["decisions"], st.small_bold)]]
     rows += [[Paragraph("• " + _text(d), st.decision)] for d in decisions]
     table = Table(rows, colWidths=[CONTENT_WIDTH], splitInRow=1, hAlign="LEFT")
     table.setStyle(
@@ -295,42 +304,52 @@ def _notes(text: Any, st: _Styles) -> list[Flowable]:
     return [Paragraph(_text(p), st.body) for p in parts if p.strip()]
 
 
-def _section_body(section: dict[str, Any], st: _Styles) -> list[Flowable]:
+def _section_body(section: dict[str, Any], st: _Styles, w: dict[str, str]) -> list[Flowable]:
     """Notes, decisions and actions of one item or unplanned section."""
     out: list[Flowable] = _notes(section.get("text"), st)
     decisions = [d for d in section.get("decisions") or [] if d]
     if decisions:
-        out += [Spacer(1, 2), _decisions_block(decisions, st), Spacer(1, 5)]
+        out += [Spacer(1, 2), _decisions_block(decisions, st, w), Spacer(1, 5)]
     actions = [a for a in section.get("actions") or [] if isinstance(a, dict)]
     if actions:
-        out += [Spacer(1, 2), _action_table(actions, st), Spacer(1, 5)]
+        out += [Spacer(1, 2), _action_table(actions, st, w), Spacer(1, 5)]
     return out
 
 
-def _title_block(minutes: dict[str, Any], workplace: Workplace, st: _Styles, *, version: int,
-                 archive_url: str | None) -> list[Flowable]:
+def _subtitle(meeting: dict[str, Any], workplace: Workplace, name: str, w: dict[str, str]) -> str:
+    """Say what the document is: ``Minnesanteckningar – Arbetsplatsträff (APT)``, ``Minutes of … on …``."""
+    kind = meeting.get("kind") or workplace.kind
+    date = meeting.get("date")
+    key = "subtitle_date" if date and "subtitle_date" in w else "subtitle"
+    language = w["language"]
+    return w[key].format(kind=w.get(f"kind_{kind}", kind), meeting=meeting_phrase(kind, language), name=name,
+                         date=long_date(date, language))
+
+
+def _title_block(minutes: dict[str, Any], workplace: Workplace, st: _Styles, w: dict[str, str], *,
+                 version: int, archive_url: str | None) -> list[Flowable]:
     """Workplace, kind of meeting, date, time and place."""
     meeting = minutes.get("meeting") or {}
     name = meeting.get("workplace_name") or workplace.name
-    kind = KIND_LABELS.get(meeting.get("kind") or workplace.kind, meeting.get("kind") or workplace.kind)
     out: list[Flowable] = [
         Paragraph(_text(name), st.title),
-        Paragraph(f"Minnesanteckningar – {_text(kind)}", st.subtitle),
+        Paragraph(_text(_subtitle(meeting, workplace, name, w)), st.subtitle),
     ]
     rows = [
-        ["Datum", swedish_date(meeting.get("date"))],
-        ["Tid", _time_span(meeting.get("start"), meeting.get("end"))],
-        ["Plats", meeting.get("location") or "–"],
+        [w["date"], prose_date(meeting.get("date"), w["language"])],
+        [w["time"], _time_span(meeting.get("start"), meeting.get("end"), w)],
+        [w["place"], meeting.get("location") or "–"],
     ]
     if workplace.organisation:
-        rows.append(["Organisation", workplace.organisation])
+        rows.append([w["organisation"], workplace.organisation])
     if version and version > 1:
-        rows.append(["Version", f"{version} (ersätter tidigare version)"])
+        rows.append([w["version"], w["version_text"].format(version=version)])
     if archive_url:
-        rows.append(["Arkiv", archive_url])
+        rows.append([w["archive"], archive_url])
+    label = LABEL_WIDTH[w["language"]]
     table = Table(
         [[Paragraph(k, st.small_bold), Paragraph(_text(v), st.small)] for k, v in rows],
-        colWidths=[32 * mm, CONTENT_WIDTH - 32 * mm],
+        colWidths=[label, CONTENT_WIDTH - label],
         hAlign="LEFT",
     )
     table.setStyle(
@@ -349,23 +368,25 @@ def _title_block(minutes: dict[str, Any], workplace: Workplace, st: _Styles, *, 
     return [*out, table, Spacer(1, 4)]
 
 
-def _attendance_block(minutes: dict[str, Any], workplace: Workplace, st: _Styles) -> list[Flowable]:
+def _attendance_block(minutes: dict[str, Any], workplace: Workplace, st: _Styles,
+                      w: dict[str, str]) -> list[Flowable]:
     """Present, absent and the roles; the skyddsombud is always named."""
     roles = minutes.get("roles") or {}
     attendance = minutes.get("attendance") or {}
     safety_reps = list(roles.get("safety_reps") or []) or [m.name for m in workplace.safety_reps]
     rows = [
-        ["Närvarande", _names(attendance.get("present"))],
-        ["Frånvarande", _names(attendance.get("absent"))],
-        ["Ordförande", _names(roles.get("chair"))],
-        ["Antecknare", _names(roles.get("note_taker"))],
+        [w["present"], _names(attendance.get("present"))],
+        [w["absent"], _names(attendance.get("absent"))],
+        [w["chair"], _names(roles.get("chair"))],
+        [w["note_taker"], _names(roles.get("note_taker"))],
     ]
     if roles.get("adjusters"):
-        rows.append(["Justerare", _names(roles.get("adjusters"))])
-    rows.append(["Skyddsombud", _names(safety_reps) if safety_reps else "Inget skyddsombud angivet"])
+        rows.append([w["adjusters"], _names(roles.get("adjusters"))])
+    rows.append([w["safety_reps"], _names(safety_reps) if safety_reps else w["no_safety_rep"]])
+    label = LABEL_WIDTH[w["language"]]
     table = Table(
         [[Paragraph(k, st.small_bold), Paragraph(_text(v), st.small)] for k, v in rows],
-        colWidths=[32 * mm, CONTENT_WIDTH - 32 * mm],
+        colWidths=[label, CONTENT_WIDTH - label],
         hAlign="LEFT",
         splitInRow=1,
     )
@@ -380,19 +401,30 @@ def _attendance_block(minutes: dict[str, Any], workplace: Workplace, st: _Styles
             ]
         )
     )
-    return [Paragraph("Närvaro och roller", st.h1), table]
+    return [Paragraph(w["attendance"], st.h1), table]
 
 
-def _item_heading(number: Any, title: Any) -> str:
-    """Format an agenda item heading, e.g. ``§ 4 Arbetsmiljö och hälsa``."""
-    return f"§ {_text(number)} {_text(title)}" if number not in (None, "") else _text(title)
+def _item_heading(number: Any, title: Any, w: dict[str, str]) -> str:
+    """Format an agenda item heading, e.g. ``§ 4 Arbetsmiljö och hälsa`` or ``4. Budget``."""
+    if number in (None, ""):
+        return _text(title)
+    return w["item_heading"].format(number=_text(number), title=_text(title))
+
+
+def _labels(workplace: Workplace) -> dict[str, str]:
+    """Return the document's labels in the workplace's language, with that language under ``language``."""
+    language = "en" if workplace.language == "en" else "sv"
+    other = OTHER_QUESTIONS_BY_LANGUAGE[language]
+    return {**words(PDF, language), "language": language, "other_questions": other}
 
 
 def _story(minutes: dict[str, Any], workplace: Workplace, st: _Styles, *, version: int,
            archive_url: str | None, slots: list[SignatureSlot]) -> list[Flowable]:
     """Lay out the whole document."""
-    story: list[Flowable] = _title_block(minutes, workplace, st, version=version, archive_url=archive_url)
-    story += _attendance_block(minutes, workplace, st)
+    w = _labels(workplace)
+    other_questions = w["other_questions"]
+    story: list[Flowable] = _title_block(minutes, workplace, st, w, version=version, archive_url=archive_url)
+    story += _attendance_block(minutes, workplace, st, w)
 
     items = [i for i in minutes.get("items") or [] if isinstance(i, dict)]
     unplanned = [u for u in minutes.get("unplanned") or [] if isinstance(u, dict)]
@@ -403,50 +435,52 @@ def _story(minutes: dict[str, Any], workplace: Workplace, st: _Styles, *, versio
         out: list[Flowable] = []
         for sec in unplanned:
             out.append(CondPageBreak(25 * mm))
-            out.append(Paragraph(_text(sec.get("heading")) or "Övrigt", st.h2))
-            body = _section_body(sec, st)
-            out += body or [Paragraph("Inga anteckningar.", st.muted)]
+            out.append(Paragraph(_text(sec.get("heading")) or w["other"], st.h2))
+            body = _section_body(sec, st, w)
+            out += body or [Paragraph(w["no_notes"], st.muted)]
             for a in sec.get("actions") or []:
                 if isinstance(a, dict):
-                    all_actions.append({**a, "_item": f"{OTHER_QUESTIONS}: {sec.get('heading') or ''}"})
+                    ref = w["unplanned_ref"].format(other=other_questions, heading=sec.get("heading") or "")
+                    all_actions.append({**a, "_item": ref})
         return out
 
     placed_unplanned = False
     for item in items:
         number = item.get("number")
         title = item.get("title") or item.get("heading") or ""
-        is_other = str(title).strip().casefold() == OTHER_QUESTIONS.casefold()
+        is_other = is_other_questions(title, w["language"])
         story.append(CondPageBreak(40 * mm))
-        story.append(Paragraph(_item_heading(number, title), st.h1))
-        body = _section_body(item, st)
+        story.append(Paragraph(_item_heading(number, title, w), st.h1))
+        body = _section_body(item, st, w)
         covered = bool(body) or (item.get("heading") and number not in missing)
         if is_other and unplanned:
             story += body
             story += unplanned_sections()
             placed_unplanned = True
         elif not covered:
-            story.append(Paragraph("Punkten behandlades inte.", st.muted))
+            story.append(Paragraph(w["not_covered"], st.muted))
         else:
             story += body
         for a in item.get("actions") or []:
             if isinstance(a, dict):
-                all_actions.append({**a, "_item": f"§ {number}" if number is not None else str(title)})
+                ref = w["item_ref"].format(number=number) if number is not None else str(title)
+                all_actions.append({**a, "_item": ref})
     if unplanned and not placed_unplanned:
         story.append(CondPageBreak(40 * mm))
-        story.append(Paragraph(_text(OTHER_QUESTIONS), st.h1))
+        story.append(Paragraph(_text(other_questions), st.h1))
         story += unplanned_sections()
 
     story.append(CondPageBreak(40 * mm))
-    story.append(Paragraph("Sammanställning av åtgärder", st.h1))
+    story.append(Paragraph(w["actions"], st.h1))
     if all_actions:
-        story.append(_action_table(all_actions, st, with_item=True))
+        story.append(_action_table(all_actions, st, w, with_item=True))
     else:
-        story.append(Paragraph("Inga åtgärder beslutades.", st.muted))
+        story.append(Paragraph(w["no_actions"], st.muted))
     story.append(Spacer(1, 4 * mm))
     story.append(
         KeepTogether(
             [
-                Paragraph("Elektronisk underskrift", st.small_bold),
+                Paragraph(w["signature"], st.small_bold),
                 Spacer(1, 2 * mm),
                 _SlotFlowable(SIGNATURE_WIDTH, SIGNATURE_HEIGHT, slots),
             ]
@@ -468,19 +502,20 @@ def _render(minutes: dict, workplace: Workplace, *, archive_url: str | None, ver
             archival: bool) -> tuple[bytes, SignatureSlot | None, str]:
     """Lay out the minutes; with ``archival``, write PDF/A-1b with the empty signature field."""
     st = _styles()
+    w = _labels(workplace)
     meeting = minutes.get("meeting") or {}
     name = meeting.get("workplace_name") or workplace.name
-    title = f"Minnesanteckningar {name} {meeting.get('date') or ''}".strip()
+    title = w["title"].format(name=name, date=meeting.get("date") or "").strip()
     slots: list[SignatureSlot] = []
     story = _story(minutes, workplace, st, version=version, archive_url=archive_url, slots=slots)
 
-    footer = f"{name} – minnesanteckningar {swedish_date(meeting.get('date'))}"
+    footer = w["footer"].format(name=name, date=prose_date(meeting.get("date"), w["language"]))
     author = workplace.organisation or name
-    subject = f"{KIND_LABELS.get(workplace.kind, workplace.kind)}, {name}"
+    subject = f"{w.get(f'kind_{workplace.kind}', workplace.kind)}, {name}"
     info = DocumentInfo(title=title, author=author, subject=subject, creator="Minnes", producer=PRODUCER,
-                        language="sv-SE", created=datetime.now(UTC).replace(microsecond=0))
-    canvas_class = type("_Canvas", (_PageFooterCanvas,),
-                        {"footer_left": footer, "archival": info if archival else None})
+                        language=w["lang"], created=datetime.now(UTC).replace(microsecond=0))
+    canvas_class = type("_Canvas", (_PageFooterCanvas,), {
+        "footer_left": footer, "page_label": w["page"], "archival": info if archival else None})
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf,
@@ -494,7 +529,7 @@ def _render(minutes: dict, workplace: Workplace, *, archive_url: str | None, ver
         subject=subject,
         creator="Minnes",
         producer=PRODUCER,
-        lang="sv-SE",
+        lang=w["lang"],
         initialFontName=fonts.REGULAR,
     )
     try:

@@ -23,6 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Frame, Paragraph
 
+from service.domain.wording import DEFAULT_LANGUAGE, STAMP, signing_time, words
 from service.pdf import fonts
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
@@ -35,8 +36,11 @@ BORDER = colors.HexColor("#1f4e79")
 BACKGROUND = colors.HexColor("#f3f6fa")
 
 
-def local_time(text: str) -> str:
-    """Show a signing time given as ISO text in Swedish local time, e.g. ``2026-11-20 kl. 14:31``."""
+def local_time(text: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """Show a signing time given as ISO text in Swedish local time, e.g. ``2026-11-20 kl. 14:31``.
+
+    In English it reads ``20 November 2026, 14:31``.
+    """
     try:
         moment = datetime.strptime(text, TIMESTAMP_FORMAT)
     except ValueError:
@@ -46,7 +50,7 @@ def local_time(text: str) -> str:
         suffix = ""
     except ZoneInfoNotFoundError:  # no tzdata: show UTC, saying so
         zone, suffix = UTC, " UTC"
-    return moment.astimezone(zone).strftime("%Y-%m-%d kl. %H:%M") + suffix
+    return signing_time(moment.astimezone(zone), language) + suffix
 
 
 @lru_cache(maxsize=16)
@@ -83,8 +87,9 @@ def draw_qr(c: rl_canvas.Canvas, data: str, x: float, y: float, size: float) -> 
 
 
 def render_stamp_pdf(width: float, height: float, *, signer: str, when: str, verify_url: str | None,
-                     compress: bool = True) -> bytes:
-    """Draw the signature block as a one-page PDF of the given size with reportlab."""
+                     compress: bool = True, language: str = DEFAULT_LANGUAGE) -> bytes:
+    """Draw the signature block, labelled in the language, as a one-page PDF of the given size."""
+    w = words(STAMP, language)
     fonts.register_fonts()
     buf = io.BytesIO()
     c = rl_canvas.Canvas(buf, pagesize=(width, height), initialFontName=fonts.REGULAR, invariant=1,
@@ -107,14 +112,14 @@ def render_stamp_pdf(width: float, height: float, *, signer: str, when: str, ver
     bold = ParagraphStyle("bold", **{**base, "fontSize": 9, "leading": 11})
     small = ParagraphStyle("small", **{**base, "fontSize": 6.5, "leading": 8, "splitLongWords": 1})
     story = [
-        Paragraph("Elektroniskt signerad av", label),
+        Paragraph(w["signed_by"], label),
         Paragraph(escape(signer), bold),
-        Paragraph(f"Tidpunkt: {escape(when)}", normal),
+        Paragraph(w["time"].format(when=escape(when)), normal),
     ]
     if verify_url:
-        story.append(Paragraph(f"Kontrollera äktheten: {escape(verify_url)}", small))
+        story.append(Paragraph(w["verify_url"].format(url=escape(verify_url)), small))
     else:
-        story.append(Paragraph("Signaturen kan kontrolleras med <i>minnes verify</i>.", small))
+        story.append(Paragraph(w["verify_cli"], small))
     frame = Frame(text_left, pad * 0.6, width - text_left - pad, height - pad * 1.2,
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, showBoundary=0)
     frame.addFromList(story, c)
@@ -134,12 +139,14 @@ class MinnesStamp(BaseStamp):
     def _render_inner_content(self) -> list[bytes]:
         """Import the drawing as a form XObject and paint it."""
         width, height = self.box.width, self.box.height
+        language = str(self._params.get("lang") or DEFAULT_LANGUAGE)
         pdf = render_stamp_pdf(
             width,
             height,
             signer=str(self._params.get("signer") or ""),
-            when=local_time(str(self._params.get("ts") or "")),
+            when=local_time(str(self._params.get("ts") or ""), language),
             verify_url=self._params.get("url") or None,
+            language=language,
         )
         xobj = self.writer.import_page_as_xobject(PdfFileReader(io.BytesIO(pdf)), page_ix=0)
         name = "/Block" + uuid.uuid4().hex

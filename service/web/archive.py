@@ -6,6 +6,8 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from sqlalchemy import func, select
 
 from service.archive.db import Delivery, MinutesRow
+from service.domain.wording import MAIL, words
+from service.web.i18n import language, prefer
 
 bp = Blueprint("archive", __name__)
 
@@ -46,6 +48,7 @@ def workplace(workplace_id: str) -> str:
                 .order_by(MinutesRow.meeting_date.desc(), MinutesRow.version.desc())
             )
         )
+    prefer(wp.language)
     return render_template("workplace.html", wp=wp, rows=rows)
 
 
@@ -69,8 +72,10 @@ def minutes(minutes_id: int) -> str:
     from service.web.view import delivery_summary, minutes_sections
 
     wp = _config().workplaces.get(row.workplace_id)
+    if wp is not None:
+        prefer(wp.language)
     m = row.minutes
-    sections, actions = minutes_sections(m)
+    sections, actions = minutes_sections(m, language(), wp.language if wp is not None else "sv")
     safety_reps = list((m.get("roles") or {}).get("safety_reps") or []) or (
         [p.name for p in wp.safety_reps] if wp else []
     )
@@ -96,7 +101,10 @@ def pdf(minutes_id: int):  # noqa: ANN201
         row = s.get(MinutesRow, minutes_id)
         if row is None or not row.pdf_sha256:
             abort(404)
-        name = f"minnesanteckningar-{row.workplace_id}-{row.meeting_date or 'odaterat'}-v{row.version}.pdf"
+        wp = _config().workplaces.get(row.workplace_id)
+        w = words(MAIL, wp.language if wp is not None else "sv")
+        date = row.meeting_date or w["undated"]
+        name = w["filename"].format(id=row.workplace_id, date=date, suffix=f"-v{row.version}")
         key = row.pdf_sha256
     import io
 

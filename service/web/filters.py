@@ -7,39 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from service.domain.wording import PDF, long_date, words
 from service.web.i18n import language, translate
-
-MONTHS = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-"""Swedish month names."""
-
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-"""English month names."""
 
 KIND_NAMES = {"apt": "Arbetsplatsträff", "samverkansgrupp": "Samverkansgrupp"}
 """Swedish names of the meeting kinds."""
@@ -47,10 +16,16 @@ KIND_NAMES = {"apt": "Arbetsplatsträff", "samverkansgrupp": "Samverkansgrupp"}
 KIND_NAMES_EN = {"apt": "Workplace meeting", "samverkansgrupp": "Joint consultation group"}
 """English names of the meeting kinds."""
 
-ROLE_NAMES = {"manager": "Chef", "safety_rep": "Skyddsombud", "employee": "Medarbetare"}
+ROLE_NAMES = {
+    "manager": "Chef", "safety_rep": "Skyddsombud", "union_rep": "Facklig företrädare",
+    "employee": "Medarbetare",
+}
 """Swedish names of roster roles."""
 
-ROLE_NAMES_EN = {"manager": "Manager", "safety_rep": "Safety representative", "employee": "Employee"}
+ROLE_NAMES_EN = {
+    "manager": "Manager", "safety_rep": "Safety representative", "union_rep": "Union representative",
+    "employee": "Employee",
+}
 """English names of roster roles."""
 
 MAIL_KINDS = {
@@ -94,12 +69,12 @@ def swedish_date(value: str | None) -> str:
     """Format an ISO date as '20 november 2026' (or '20 November 2026' in English)."""
     if not value:
         return translate("datum saknas")
-    try:
-        d = dt.date.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    months = MONTHS_EN if language() == "en" else MONTHS
-    return f"{d.day} {months[d.month - 1]} {d.year}"
+    return long_date(str(value), language())
+
+
+def item_number(number: object) -> str:
+    """Number an agenda item as the request's language does: ``§ 4`` in Swedish, ``4.`` in English."""
+    return words(PDF, language())["item_heading"].format(number=number, title="").strip()
 
 
 def local_time(value: dt.datetime | None) -> str:
@@ -127,6 +102,7 @@ def register(app: Flask) -> None:
     """Register the filters on an app."""
     app.add_template_filter(swedish_date, "sv_date")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(item_number, "item_number")
     app.add_template_filter(lambda k: _pick(KIND_NAMES, KIND_NAMES_EN, k), "kind_name")
     app.add_template_filter(state_name, "state_name")
     app.add_template_filter(lambda r: _pick(ROLE_NAMES, ROLE_NAMES_EN, r), "role_name")

@@ -1,4 +1,8 @@
-"""Swedish pages by default; English when asked with ``?lang=en`` (remembered in the session)."""
+"""Swedish pages by default; English when asked with ``?lang=en`` (remembered in the session).
+
+A workplace's own pages (its list of minutes, one minutes page) are in that workplace's language unless
+the reader has chosen a language with the switch: :func:`prefer` sets it for the request.
+"""
 
 from __future__ import annotations
 
@@ -45,20 +49,20 @@ ENGLISH = {
     "Frånvarande": "Absent",
     "Ordförande": "Chair",
     "Antecknare": "Note-taker",
-    "Justerare": "Adjusters",
+    "Justerare": "Approvers",
     "Skyddsombud": "Safety representative",
     "Inget skyddsombud angivet": "No safety representative named",
     "Beslut": "Decisions",
     "Åtgärd": "Action",
-    "Ansvarig": "Responsible",
+    "Ansvarig": "Owner",
     "Klart senast": "Due",
     "Ej angiven": "Not given",
     "Punkt": "Item",
-    "Punkten behandlades inte.": "The item was not covered.",
+    "Punkten behandlades inte.": "Not covered.",
     "Inga anteckningar.": "No notes.",
-    "Övriga frågor": "Other questions",
-    "Sammanställning av åtgärder": "All actions",
-    "Inga åtgärder beslutades.": "No actions were decided.",
+    "Övriga frågor": "Any other business",
+    "Sammanställning av åtgärder": "Summary of actions",
+    "Inga åtgärder beslutades.": "No actions were agreed.",
     "Utskick": "Delivery",
     "Alla": "All",
     "mottagare har fått minnesanteckningarna.": "recipients have received the minutes.",
@@ -106,6 +110,12 @@ def language() -> str:
     return getattr(g, "lang", LANGUAGES[0])
 
 
+def prefer(wanted: str) -> None:
+    """Show this request's page in a workplace's language, unless the reader chose one with the switch."""
+    if wanted in LANGUAGES and not getattr(g, "lang_chosen", False):
+        g.lang = wanted
+
+
 def translate(text: str) -> str:
     """Return a page text in the request's language."""
     if language() == "en":
@@ -131,7 +141,8 @@ def register(app: Flask) -> None:
         asked = request.args.get("lang")
         if asked in LANGUAGES:
             session["lang"] = asked
-        g.lang = session.get("lang", LANGUAGES[0]) if session.get("lang") in LANGUAGES else LANGUAGES[0]
+        g.lang_chosen = session.get("lang") in LANGUAGES
+        g.lang = session["lang"] if g.lang_chosen else LANGUAGES[0]
 
     @app.context_processor
     def language_helpers() -> dict:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-OTHER_QUESTIONS = "Övriga frågor"
-"""The agenda item unplanned sections are placed under."""
+from service.domain.wording import OTHER_QUESTIONS as OTHER_QUESTIONS_BY_LANGUAGE
+from service.domain.wording import PDF, is_other_questions, language_of, words
+
+OTHER_QUESTIONS = OTHER_QUESTIONS_BY_LANGUAGE["sv"]
+"""The agenda item unplanned sections are placed under (Swedish)."""
 
 
 @dataclass
@@ -35,11 +38,18 @@ def _section(data: dict, number: int | None, title: str, missing: set) -> Sectio
     return Section(number, title, paragraphs, decisions, actions, covered)
 
 
-def minutes_sections(minutes: dict) -> tuple[list[Section], list[dict]]:
-    """Return the agenda items in order (unplanned under Övriga frågor) and every action with its item."""
+def minutes_sections(
+    minutes: dict, language: str = "sv", agenda_language: str | None = None
+) -> tuple[list[Section], list[dict]]:
+    """Return the agenda items in order (unplanned under Övriga frågor) and every action with its item.
+
+    ``language`` is the page's, ``agenda_language`` the workplace's (which titles are Övriga frågor).
+    """
+    w = words(PDF, language)
+    other_questions = OTHER_QUESTIONS_BY_LANGUAGE[language_of(language)]
     missing = set(minutes.get("missing") or [])
     unplanned = [
-        _section(u, None, str(u.get("heading") or "Övrigt"), set())
+        _section(u, None, str(u.get("heading") or w["other"]), set())
         for u in minutes.get("unplanned") or []
         if isinstance(u, dict)
     ]
@@ -52,15 +62,16 @@ def minutes_sections(minutes: dict) -> tuple[list[Section], list[dict]]:
             continue
         title = str(item.get("title") or item.get("heading") or "")
         section = _section(item, item.get("number"), title, missing)
-        if title.strip().casefold() == OTHER_QUESTIONS.casefold() and unplanned:
+        if is_other_questions(title, agenda_language or language) and unplanned:
             section.unplanned, placed = unplanned, True
             section.covered = True
         sections.append(section)
     if unplanned and not placed:
-        sections.append(Section(None, OTHER_QUESTIONS, [], [], [], True, unplanned))
+        sections.append(Section(None, other_questions, [], [], [], True, unplanned))
     actions: list[dict] = []
     for s in sections:
-        actions += [{**a, "item": f"§ {s.number}" if s.number is not None else s.title} for a in s.actions]
+        ref = w["item_ref"].format(number=s.number) if s.number is not None else s.title
+        actions += [{**a, "item": ref} for a in s.actions]
         for u in s.unplanned:
             actions += [{**a, "item": f"{s.title}: {u.title}"} for a in u.actions]
     return sections, actions

@@ -250,3 +250,11 @@ def test_helpers() -> None:
     assert sender_domain("Minnes <Minnes@Exempelby.SE>") == "exempelby.se"
     with pytest.raises(ComposeError):
         sender_domain("Minnes")
+
+
+def test_swedish_workplace_mail_says_it_is_swedish() -> None:
+    assert _distribution()["Content-Language"] == "sv"
+    assert receipt(output=MINUTES, to="anna@exempelby.se", sender=SENDER)["Content-Language"] == "sv"
+    english = receipt(output=MINUTES, to="anna@exempelby.se", sender=SENDER, language="en")
+    assert english["Content-Language"] == "en" and english["Subject"].startswith("Receipt: minutes")
+    assert explain_reason("550 5.1.1 User unknown") == "adressen finns inte hos mottagarens e-postserver"

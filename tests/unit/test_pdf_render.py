@@ -77,3 +77,24 @@ def test_missing_optional_parts_render() -> None:
     m = {"meeting": {"date": None}, "items": [], "unplanned": [], "roles": {}, "attendance": {}}
     pdf = render_minutes(m, WORKPLACE)
     assert pdf.startswith(b"%PDF-")
+
+
+def test_swedish_labels_and_english_for_an_english_workplace() -> None:
+    import dataclasses
+
+    from pdfminer.high_level import extract_text
+
+    swedish = " ".join(extract_text(io.BytesIO(render_minutes(short_minutes(), WORKPLACE))).split())
+    for label in ("Minnesanteckningar – Arbetsplatsträff (APT)", "Närvaro och roller",
+                  "§ 4 Arbetsmiljö och hälsa", "Punkten behandlades inte.", "Sammanställning av åtgärder",
+                  "Elektronisk underskrift", "sida 1 av", "20 november 2026"):
+        assert label in swedish, label
+    english_pdf = render_minutes(short_minutes(), dataclasses.replace(WORKPLACE, language="en"))
+    with pikepdf.open(io.BytesIO(english_pdf)) as doc:
+        assert str(doc.Root.Lang) == "en-GB"
+        assert str(doc.docinfo.Title) == "Minutes Hemtjänst Norr 2026-11-20"
+    english = " ".join(extract_text(io.BytesIO(english_pdf)).split())
+    for label in ("Minutes of the workplace meeting of Hemtjänst Norr on 20 November 2026", "Present",
+                  "4. Arbetsmiljö och hälsa", "Not covered.", "Summary of actions", "page 1 of"):
+        assert label in english, label
+    assert "Närvaro och roller" not in english and "§" not in english

@@ -77,3 +77,89 @@ def test_rejection_explains() -> None:
     subject, body = render_rejection(out, subject="APT")
     assert subject == "Kunde inte tas emot: APT"
     assert "Inga anteckningar hittades." in body and "(”APT”)" in body
+
+
+def test_receipt_lists_privacy_findings_for_the_note_taker() -> None:
+    out = dict(OUTPUT, privacy=[
+        {"code": "health", "item": 2, "excerpt": "Sara är sjukskriven på halvtid efter operationen."},
+        {"code": "personnummer", "item": None,
+         "excerpt": "Nya kollegan Ali, 19900101-1239, börjar i januari."},
+    ])
+    _, body = render_receipt(out)
+    assert "UPPGIFTER SOM INTE HÖR HEMMA I MINNESANTECKNINGAR" in body
+    assert ("- Under punkt 2 finns en hälsouppgift om en namngiven person: "
+            "”Sara är sjukskriven på halvtid efter operationen.”") in body
+    assert "- Utanför dagordningens punkter finns ett personnummer: ”Nya kollegan Ali, 19900101-1239" in body
+    assert "(GDPR art. 9)" in body and "skicka de rättade anteckningarna igen" in body
+
+
+def test_receipt_without_privacy_key_or_with_an_empty_list_says_nothing_of_it() -> None:
+    assert "privacy" not in OUTPUT
+    for out in (OUTPUT, dict(OUTPUT, privacy=[]), dict(OUTPUT, privacy=None)):
+        _, body = render_receipt(out)
+        assert "GDPR" not in body and "HÖR HEMMA" not in body
+
+
+def test_receipt_shows_every_warning() -> None:
+    warnings = [
+        {"code": "date_from_header", "message": "Mötesdatumet togs från mejlets datum."},
+        {"code": "closing_cut", "message": "Det här klipptes bort i slutet: ”Kram, Anna”."},
+        {"code": "attendance_placeholder", "message": "Närvarolistan fanns inte i utkastet (”se bilaga”)."},
+        {"code": "action_without_owner", "message": "Åtgärden ”Boka utbildning.” saknar ansvarig."},
+    ]
+    _, body = render_receipt(dict(OUTPUT, warnings=warnings))
+    section = body.split("ATT KONTROLLERA\n", 1)[1]
+    for warning in warnings:
+        assert f"- {warning['message']}\n" in section
+    assert section.index("Mötesdatumet") < section.index("klipptes") < section.index("Närvarolistan")
+
+
+def test_swedish_receipt_wording_is_unchanged() -> None:
+    _, body = render_receipt(OUTPUT, archive_url="http://arkiv/m/1")
+    assert body.splitlines()[:4] == [
+        "Hej Anna!",
+        "",
+        "Tack! Minnes har tagit emot minnesanteckningarna från arbetsplatsträffen i Hemtjänst Norr den "
+        "2026-11-20 kl. 13:00–14:30.",
+        "De skickas nu till alla på arbetsplatsen och till skyddsombudet.",
+    ]
+    assert "Punkt 3 saknar anteckningar. Stämmer det inte, kontrollera rubrikerna." in body
+    assert "ANDRA RUBRIKER (hamnar under Övriga frågor)" in body
+    assert body.endswith("/Minnes (automatiskt meddelande – svar läses inte av någon människa)\n")
+
+
+def test_english_receipt() -> None:
+    cut = {"code": "closing_cut", "message": "What was cut at the end: “Cheers, Sara”."}
+    out = dict(OUTPUT, warnings=[cut],
+               privacy=[{"code": "health", "item": 2, "excerpt": "Lukas is on sick leave."}])
+    subject, body = render_receipt(out, archive_url="http://arkiv/m/1", language="en")
+    assert subject == "Receipt: minutes Hemtjänst Norr 2026-11-20"
+    assert body.startswith("Hello Anna,\n")
+    assert ("Thank you! Minnes has received the minutes of the workplace meeting of Hemtjänst Norr on "
+            "20 November 2026 at 13:00–14:30.") in body
+    assert "Present (2): Maria Lind, Karin Berg" in body and "Absent (1): Sara Holm" in body
+    assert "Place: Personalrummet" in body
+    assert "✓ 2. Arbetsmiljö och hälsa" in body and "(heading “AM”)" in body
+    assert "Decision: Glidlakan köps in." in body
+    assert "Action: Beställa glidlakan. (Johan Ek, due 15 December 2026)" in body
+    assert "Action: Boka utbildning. (no owner given, no due date)" in body
+    assert "– 3. Nästa möte: not covered" in body
+    assert "Item 3 has no notes." in body
+    assert "OTHER HEADINGS (placed under Any other business)" in body
+    assert "- Under item 2 there is a health detail about a named person: “Lukas is on sick leave.”" in body
+    assert "GDPR Article 9" in body
+    assert "PLEASE CHECK\n- What was cut at the end: “Cheers, Sara”." in body
+    assert "The minutes in the archive:\nhttp://arkiv/m/1" in body
+    assert "Does anything need correcting?" in body
+    for swedish in ("Hej", "Beslut", "Åtgärd:", "Närvarande", "saknar", "senast", "punkt"):
+        assert swedish not in body, swedish
+
+
+def test_english_rejection() -> None:
+    out = {"status": "rejected", "error": {"code": "no_minutes_found", "message": "No minutes were found."}}
+    subject, body = render_rejection(out, subject="Staff meeting", language="en")
+    assert subject == "Could not be accepted: Staff meeting"
+    assert body.startswith("Hello,\n")
+    assert "Minnes could not accept the message you sent (“Staff meeting”)." in body
+    assert "No minutes have been sent out." in body and "No minutes were found." in body
+    assert render_rejection(out, language="en")[0] == "The minutes could not be accepted"
