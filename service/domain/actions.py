@@ -23,7 +23,9 @@ ACTION_LIST = re.compile(
 OWNER_LABEL = r"ansvarig|ansvar|ansv|owner|responsible|who|vem"
 DUE_LABEL = r"klart senast|klar senast|klart|klar|senast|deadline|datum|till|due date|due|by|när|when"
 
-_OWNER = re.compile(rf"\b(?:{OWNER_LABEL})\.?\s*:\s*", re.IGNORECASE)
+_OWNER = re.compile(
+    rf"\b(?:(?i:{OWNER_LABEL})\.?\s*:\s*|(?i:ansvarig|ansv\.|owner|responsible)\s+(?=[A-ZÅÄÖÉ]))"
+)
 _DUE = re.compile(rf"\b(?:{DUE_LABEL})\s*:\s*", re.IGNORECASE)
 _DUE_WORD = re.compile(
     r"\b(?:klart senast|klar senast|senast|deadline|klart|klar|due|by)\s+(?=\d)", re.IGNORECASE

@@ -48,7 +48,8 @@ _BARE_NAME = re.compile(r"^/?\s?[A-ZÅÄÖÉ][\w'’\-]*(?:\s[A-ZÅÄÖÉ][\w'�
 _SIGN_LINE = re.compile(r"_{3,}|\.{6,}")
 _CHAIR_WORD = re.compile(r"\b(?:ordförande|ordf\.?|mötesordförande|chair)\b", re.IGNORECASE)
 _NAME_IN_TEXT = re.compile(r"[A-ZÅÄÖÉ][\w'’\-]+(?:\s(?:af|von|van|de)\b)?(?:\s[A-ZÅÄÖÉ][\w'’\-]+){1,2}")
-_ROLE_LABEL = re.compile(r"^(?P<label>[^\W\d_][\w ]{1,30}?)\s*:\s*(?P<rest>.*)$")
+_ROLE_WORD = re.compile(r"\b(?:ordförande|ordf\.?|mötesordförande|chair|justerare|justeras|adjuster)\b",
+                        re.IGNORECASE)
 
 MAX_BLOCK_LINES = 12
 """A signature block holds at most this many lines to the end of the draft."""
@@ -85,18 +86,20 @@ def _names_in(text: str, people: tuple[str, ...]) -> list[tuple[int, str]]:
 
 
 def _read_adjusters(lines: list[str], people: tuple[str, ...], signed: Signatures) -> None:
-    for text in lines:
-        label = _ROLE_LABEL.match(_SIGN_LINE.sub(" ", text))
-        body = _SIGN_LINE.sub(" ", text)
-        chair_label = bool(label) and bool(_CHAIR_WORD.search(label.group("label")))
-        names = _names_in(body, people)
-        for n, (pos, name) in enumerate(names):
-            end = names[n + 1][0] if n + 1 < len(names) else len(body)
-            after = body[pos + len(name) : end]
-            if chair_label or _CHAIR_WORD.search(after[:25]):
-                signed.chair = signed.chair or name
-            elif name not in signed.adjusters:
-                signed.adjusters.append(name)
+    """Read who signs as chair and who as justerare, whether roles stand before or after the names."""
+    body = " / ".join(_SIGN_LINE.sub(" ", t) for t in lines if t.strip())
+    names = _names_in(body, people)
+    if not names:
+        return
+    role_before = bool(_ROLE_WORD.search(body[: names[0][0]]))
+    for n, (pos, name) in enumerate(names):
+        before = body[names[n - 1][0] + len(names[n - 1][1]) if n else 0 : pos]
+        after = body[pos + len(name) : names[n + 1][0] if n + 1 < len(names) else len(body)]
+        segment = before if role_before else after
+        if _CHAIR_WORD.search(segment):
+            signed.chair = signed.chair or name
+        elif name not in signed.adjusters:
+            signed.adjusters.append(name)
 
 
 def _block_start(texts: list[str], i: int) -> bool:

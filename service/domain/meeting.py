@@ -17,6 +17,10 @@ _ROOM = re.compile(
     r"i\s+sammanträdesrummet|in\s+(?:the\s+)?(?:room|meeting\s+room|conference\s+room)|in\s+room|at\s+the\s+)"
     r"\s*(?P<place>[A-ZÅÄÖ0-9][\w\-]*(?:\s[A-ZÅÄÖ0-9][\w\-]*){0,3})",
 )
+_ROOM_PART = re.compile(
+    r"(?:^|[,–—-]\s*)(?P<place>(?i:rum|sal|lokal|lokalen|room|konferensrum\w*|sammanträdesrum\w*|"
+    r"meeting\s+room|conference\s+room)\s+[A-ZÅÄÖ0-9][\w\-]*(?:\s[A-ZÅÄÖ0-9][\w\-]*){0,2})\s*(?:[,.]|$)"
+)
 _TIME_FIRST = re.compile(
     r"^(?:kl(?:ockan|\.)?|tid|time)?\s*\d{1,2}(?:[.:]\d{2})?\s*(?:[-–—]\s*\d{1,2}(?:[.:]\d{2})?)?"
     r"\s*,\s*(?P<rest>.+)$",
@@ -67,7 +71,7 @@ def meeting_place(pre: Preamble, preamble: list[Line]) -> str | None:
     for i, ln in enumerate(preamble[:OPENING_LINES]):
         if i in pre.used or not ln.text:
             continue
-        m = _ROOM.search(ln.text)
+        m = _ROOM.search(ln.text) or _ROOM_PART.search(ln.text)
         if m:
             return m.group("place").strip(" .,")
         m = _TIME_FIRST.match(ln.text)

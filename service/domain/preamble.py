@@ -89,6 +89,7 @@ SAFETY_LABELS = frozenset(
 )
 """Labels of the safety representatives."""
 
+_EXCEPT = re.compile(r"\b(?:utom|förutom|except|but not)\b", re.IGNORECASE)
 _PERSON = re.compile(r"^[A-ZÅÄÖÉ][\w'’\-]+(?:\s[A-ZÅÄÖÉ][\w'’\-]+){0,3}$")
 _WEEKDAY = re.compile(
     r"\b(?:måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag|monday|tuesday|wednesday|thursday|friday|"
@@ -206,6 +207,9 @@ def read_fields(
                 if kind is Presence.PRESENT:
                     pre.present_placeholder = ph
                     pre.present = pre.present or []
+                    but = _EXCEPT.split(value, maxsplit=1)
+                    if len(but) == 2 and ph is Placeholder.EVERYONE:
+                        _attendance(pre, Presence.ABSENT, read_people(but[1], first_names=first_names))
                 else:
                     pre.absent = pre.absent or []
                 continue

@@ -18,7 +18,7 @@ from service.domain.notices import notice, where
 from service.domain.placement import item_by_words, item_for_ref
 from service.domain.preamble import Preamble, read_fields
 from service.domain.privacy import privacy_findings
-from service.domain.sections import only_actions, read_section
+from service.domain.sections import SectionBody, only_actions, read_section
 from service.domain.tables import expand_tables
 from service.domain.workplace import Workplace
 
@@ -187,7 +187,7 @@ def structure_draft(draft: Draft, workplace: Workplace) -> dict:
     ]
     texts: list[list[str]] = [[] for _ in agenda]
     unplanned: list[dict] = []
-    bodies = [read_section(sec.lines, skip) for sec, skip in zip(sections, section_skips, strict=True)]
+    bodies = [_body(sec, skip) for sec, skip in zip(sections, section_skips, strict=True)]
     for sec, body in zip(sections, bodies, strict=True):
         match = sec.heading.match
         if match is None:
@@ -209,10 +209,19 @@ def structure_draft(draft: Draft, workplace: Workplace) -> dict:
             texts[match.index].append(body.text)
     item_texts = ["\n".join(t) for t in texts]
     raw_actions: list[tuple[int, RawAction]] = []  # (item index, action)
-    for sec, body in zip(sections, bodies, strict=True):
+    last_matched = max((k for k, sec in enumerate(sections) if sec.heading.match is not None), default=-1)
+    previous: int | None = None
+    for k, (sec, body) in enumerate(zip(sections, bodies, strict=True)):
         match = sec.heading.match
         title = sec.heading.candidate.title
         action_list = match is None and (ACTION_LIST.match(title) is not None or only_actions(body))
+        if action_list and k < last_matched and previous is not None and ACTION_LIST.match(title):
+            # A list of actions between two items belongs to the item before it.
+            match = sections[previous].heading.match
+            if match is not None and body.text:
+                texts[match.index].append(body.text)
+        if sec.heading.match is not None:
+            previous = k
         leftover: list[RawAction] = []
         for raw in body.actions:
             target = match.index if match is not None else None
@@ -232,7 +241,7 @@ def structure_draft(draft: Draft, workplace: Workplace) -> dict:
                 raw_actions.append((target, raw))
         if match is not None:
             items[match.index]["decisions"] += body.decisions
-        elif not (action_list and not leftover):
+        elif leftover or body.text or body.decisions or not body.actions:
             unplanned.append(
                 {
                     "heading": title,
@@ -312,6 +321,14 @@ def structure_draft(draft: Draft, workplace: Workplace) -> dict:
         "warnings": warnings,
         "privacy": privacy,
     }
+
+
+def _body(sec: _Section, skip: set[int]) -> SectionBody:
+    """Read a section; under an unplanned ``Åtgärdslista``/``Actions`` heading the lines are actions."""
+    if sec.heading.match is None and ACTION_LIST.match(sec.heading.candidate.title):
+        return read_section([Line(sec.heading.candidate.title.rstrip(":") + ":"), *sec.lines],
+                            {k + 1 for k in skip})
+    return read_section(sec.lines, skip)
 
 
 def _section_text(section: dict) -> str:
