@@ -36,6 +36,9 @@ ABBREVIATION_SCORE = 88.0
 UNIQUE_WORD_SCORE = 86.0
 """Score of a label that shares a content word with exactly one item (labels only): ``Närvaro/EHT``."""
 
+MEMO_SIZE = 4096
+"""How many headings a matcher remembers the answer for."""
+
 _SUFFIXES = ("arna", "erna", "orna", "en", "et", "na", "n", "t", "s")
 _STOP = frozenset("och i på av för till med om the of and from to for a an in on at".split())
 
@@ -82,19 +85,45 @@ def _prefix_chain(seg: str, words: list[str], start: int) -> bool:
     return False
 
 
-def abbreviation_fits(label: str, key: str) -> bool:
+def segments(label: str) -> list[str]:
+    """Return the stemmed parts of a folded label, without stop words: ``arb.miljo`` → ``arb``, ``miljo``."""
+    return [stem(s) for s in re.split(r"[\s./\-]+", label) if s and s not in _STOP]
+
+
+@dataclass(frozen=True)
+class KeyShape:
+    """A folded title (or alias, or variant) prepared for abbreviation tests."""
+
+    words: tuple[str, ...]
+    """Its words without stop words."""
+
+    joined: str
+    """Its words written together."""
+
+    starts: frozenset[int]
+    """Where each word begins in :attr:`joined`."""
+
+    @classmethod
+    def of(cls, key: str) -> KeyShape:
+        """Prepare a folded key."""
+        words = tuple(w for w in key.split() if w not in _STOP)
+        starts, pos = {0}, 0
+        for w in words[:-1]:
+            pos += len(w)
+            starts.add(pos)
+        return cls(words, "".join(words), frozenset(starts))
+
+
+def abbreviation_fits(label: str, key: str | KeyShape, segs: list[str] | None = None) -> bool:
     """Tell whether a folded label abbreviates a folded title: ordered parts, the first at a word start."""
-    segs = [stem(s) for s in re.split(r"[\s./\-]+", label) if s and s not in _STOP]
-    words = [w for w in key.split() if w not in _STOP]
+    shape = key if isinstance(key, KeyShape) else KeyShape.of(key)
+    segs = segments(label) if segs is None else segs
+    words, joined = list(shape.words), shape.joined
     if not segs or not words or len(segs[0]) < 3 or sum(len(s) for s in segs) < 4:
         return False
-    joined = "".join(words)
-    starts = {0}
-    pos = 0
-    for w in words[:-1]:
-        pos += len(w)
-        starts.add(pos)
-    first = [p for p in starts if joined.startswith(segs[0], p)]
+    if not any(w.startswith(segs[0][0]) for w in words):
+        return False
+    first = [p for p in shape.starts if joined.startswith(segs[0], p)]
     for p in sorted(first):
         cursor = p + len(segs[0])
         for seg in segs[1:]:
@@ -149,6 +178,10 @@ class Matcher:
                     for k in keys:
                         self._add(k, i, VOCABULARY)
         self.keys: list[tuple[str, int]] = [(fold(k), i) for k, owners in self.exact.items() for i in owners]
+        self.shapes = [(i, frozenset(_content_words(k)), KeyShape.of(k)) for k, i in self.keys]
+        self._memo: dict[tuple[str, int | None, bool], Match | None] = {}
+        self.all_words = frozenset(w for _i, words, _shape in self.shapes for w in words)
+        self.prefixes = frozenset(w[:3] for _i, _words, shape in self.shapes for w in shape.words)
         counts: dict[str, set[int]] = {}
         for key, i in self.keys:
             for w in _content_words(key):
@@ -174,21 +207,34 @@ class Matcher:
         words = set(_content_words(folded))
         if not words or len(folded) > 80:
             return scores
-        for key, i in self.keys:
-            key_words = set(_content_words(key))
-            if any(len(w) >= 4 for w in words) and words <= key_words and 2 * len(words) >= len(key_words):
+        segs = segments(folded)
+        long_word = any(len(w) >= 4 for w in words)
+        if not (long_word and words <= self.all_words) and not (segs and segs[0][:3] in self.prefixes):
+            return self._unique_word(words) if label else scores
+        for i, key_words, shape in self.shapes:
+            if long_word and words <= key_words and 2 * len(words) >= len(key_words):
                 scores[i] = max(scores.get(i, 0.0), WORDS_SCORE)
-            elif abbreviation_fits(folded, key):
+            elif abbreviation_fits(folded, shape, segs):
                 scores[i] = max(scores.get(i, 0.0), ABBREVIATION_SCORE)
         if not scores and label:
-            for w in words:
-                if w in self.unique_words:
-                    i = self.unique_words[w]
-                    scores[i] = max(scores.get(i, 0.0), UNIQUE_WORD_SCORE)
+            return self._unique_word(words)
         return scores
+
+    def _unique_word(self, words: set[str]) -> dict[int, float]:
+        """Score a label by a content word that only one item has."""
+        return {self.unique_words[w]: UNIQUE_WORD_SCORE for w in words if w in self.unique_words}
 
     def match(self, heading: str, number: int | None = None, *, label: bool = False) -> Match | None:
         """Return the agenda item a heading means, or None when it means none."""
+        memo_key = (heading, number, label)
+        if memo_key in self._memo:
+            return self._memo[memo_key]
+        found = self._match(heading, number, label)
+        if len(self._memo) < MEMO_SIZE:
+            self._memo[memo_key] = found
+        return found
+
+    def _match(self, heading: str, number: int | None, label: bool) -> Match | None:
         key = normalise(heading)
         if not key or len(key) > 120:
             return None
