@@ -135,14 +135,19 @@ def _minutes_table(rows: list[tuple[str, ...]]) -> list[Line] | None:
             out += [Line(""), Line(title, HINT_HEADING)]
         rest = [c for i, c in enumerate(row) if i not in (item, decision, owner, due) and c.strip()]
         text = "\n".join(rest)
-        out += [Line(t) for t in _cell_lines(text)]
         decided = _cell_lines(_cell(row, decision))
-        out += [Line(f"Beslut: {d}") for d in decided]
         who, when = _cell(row, owner) or None, _cell(row, due) or None
+        what = ""
         if who or when:
             what = decided[0] if decided else _pick_sentence(text, who or "")
-            if what:
-                out.append(Line(f"Åtgärd: {what}", action=TableAction(what, who, when)))
+        notes = _cell_lines(text)
+        if what and not decided and len(sentences(" ".join(notes))) > 1:
+            # The sentence the owner column refers to is the action, not notes as well.
+            notes = [t for t in (" ".join(s for s in sentences(n) if s != what) for n in notes) if t]
+        out += [Line(t) for t in notes]
+        out += [Line(f"Beslut: {d}") for d in decided]
+        if what:
+            out.append(Line(f"Åtgärd: {what}", action=TableAction(what, who, when)))
     return [*out, Line("")]
 
 

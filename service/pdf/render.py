@@ -212,8 +212,12 @@ class _PageFooterCanvas(rl_canvas.Canvas):
         self.line(MARGIN_X, y + 4 * mm, PAGE_WIDTH - MARGIN_X, y + 4 * mm)
         self.setFont(fonts.REGULAR, 8.5)
         self.setFillColor(MUTED)
-        self.drawString(MARGIN_X, y, self.footer_left)
         page = self.page_label.format(page=self._pageNumber, total=total)
+        room = PAGE_WIDTH - 2 * MARGIN_X - self.stringWidth(page, fonts.REGULAR, 8.5) - 6 * mm
+        left = self.footer_left
+        while left and self.stringWidth(left, fonts.REGULAR, 8.5) > room:
+            left = left[:-2].rstrip() + "…"
+        self.drawString(MARGIN_X, y, left)
         self.drawRightString(PAGE_WIDTH - MARGIN_X, y, page)
         self.restoreState()
 
