@@ -6,9 +6,12 @@ the workplace's language (:mod:`service.domain.wording`); warnings come already 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from service.domain.wording import DEFAULT_LANGUAGE, RECEIPT, meeting_phrase, short_date, words
+
+_NUMBER = re.compile(r"^\s*(?:§\s*|punkt\s*|p\.\s*)?\d{1,3}[a-h]?\s*[.):\-–]?\s*", re.IGNORECASE)
 
 EXCERPT_CHARS = 140
 """How much of each item's notes (and of each privacy finding) the receipt quotes."""
@@ -85,6 +88,12 @@ def render_receipt(
     lines.append(w["absent"].format(count=len(absent), names=_names(absent)))
     if meeting.get("location"):
         lines.append(w["place"].format(place=meeting["location"]))
+    roles = output.get("roles") or {}
+    for key in ("chair", "note_taker"):
+        if roles.get(key):
+            lines.append(w[key].format(name=roles[key]))
+    if roles.get("adjusters"):
+        lines.append(w["adjusters"].format(names=_names(roles["adjusters"])))
     lines.append("")
 
     lines.append(w["agenda"])
@@ -137,7 +146,8 @@ def render_receipt(
 
 
 def _plain(text: str) -> str:
-    return " ".join(text.casefold().split())
+    """Return a heading without its number, case or spacing, to tell whether it differs from the title."""
+    return " ".join(_NUMBER.sub("", text).casefold().split())
 
 
 def render_rejection(

@@ -163,3 +163,15 @@ def test_english_rejection() -> None:
     assert "Minnes could not accept the message you sent (“Staff meeting”)." in body
     assert "No minutes have been sent out." in body and "No minutes were found." in body
     assert render_rejection(out, language="en")[0] == "The minutes could not be accepted"
+
+
+def test_receipt_names_the_roles_and_skips_headings_that_only_add_a_number() -> None:
+    output = {**OUTPUT, "roles": {"chair": "Maria Lind", "note_taker": "Anna Svensson",
+                                  "adjusters": ["Karin Berg"], "safety_reps": []}}
+    output["items"] = [{**OUTPUT["items"][0], "heading": "§ 1 Mötets öppnande"}, *OUTPUT["items"][1:]]
+    _, body = render_receipt(output)
+    assert "Ordförande: Maria Lind" in body and "Antecknare: Anna Svensson" in body
+    assert "Justerare: Karin Berg" in body
+    assert "§ 1 Mötets öppnande" not in body and "(rubriken ”AM”)" in body
+    _, english = render_receipt(output, language="en")
+    assert "Chair: Maria Lind" in english and "Approvers: Karin Berg" in english
