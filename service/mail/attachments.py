@@ -1,4 +1,4 @@
-"""Text of a minutes attachment (.docx, .odt, .txt, .md, .html), read in memory with size limits."""
+"""Text of a minutes attachment (.docx, .odt, .pdf, .txt, .md, .html), read in memory with size limits."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from service.domain.document import (
     tidy,
 )
 from service.domain.htmltext import html_to_lines
+from service.mail.pdftext import PdfUnreadable, pdf_blocks
 from service.mail.reading import Attachment, decode_bytes
 
 MAX_UNCOMPRESSED_BYTES = 30_000_000
@@ -28,12 +29,13 @@ MAX_RATIO = 100
 MAX_MEMBERS = 2000
 """A .docx/.odt with more files inside is refused."""
 
-MINUTES_EXTENSIONS = (".docx", ".odt", ".txt", ".md", ".markdown", ".html", ".htm")
+MINUTES_EXTENSIONS = (".docx", ".odt", ".pdf", ".txt", ".md", ".markdown", ".html", ".htm")
 """Attachments that can hold the minutes."""
 
 _TYPES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
     "application/vnd.oasis.opendocument.text": ".odt",
+    "application/pdf": ".pdf",
     "text/markdown": ".md",
     "text/x-markdown": ".md",
     "text/html": ".html",
@@ -81,24 +83,107 @@ _HEADING_STYLE = re.compile(r"^(heading|rubrik|title|titel|überschrift)\b", re.
 _LIST_STYLE = re.compile(r"list|lista|liststycke|punktlista", re.IGNORECASE)
 
 
+MAX_DOCX_STYLES = 20_000
+"""A .docx defining more styles than this is refused: no real document has that many."""
+
+MAX_DOCX_PARAGRAPHS = 50_000
+"""A .docx with more paragraphs than this is refused: no minutes are that long."""
+
+MAX_GRID_SPAN = 64
+"""A table cell spanning more grid columns than this counts as this many (Word allows 63 columns)."""
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+"""The WordprocessingML namespace, as lxml spells it in tags and attribute names."""
+
+
+def _w_int(el: object, default: int) -> int:
+    """Return the integer w:val of an element (None allowed), or the default when absent or bad."""
+    if el is None:
+        return default
+    try:
+        return int(el.get(f"{_W}val", default))  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return default
+
+
+class _DocxStyles:
+    """The paragraph styles of a .docx, read once, so each paragraph's style is a dict lookup."""
+
+    def __init__(self, styles_element: object) -> None:
+        """Index the w:style children of the styles part by id: name and the style it is based on."""
+        self._styles: dict[str, tuple[str, str | None]] = {}
+        self._heading: dict[str, bool] = {}
+        self.default: str | None = None
+        count = 0
+        for st in styles_element.iterchildren(f"{_W}style"):  # type: ignore[attr-defined]
+            count += 1
+            if count > MAX_DOCX_STYLES:
+                raise UnreadableAttachment("Word-filen innehåller orimligt många formatmallar")
+            if st.get(f"{_W}type") != "paragraph":
+                continue
+            style_id = st.get(f"{_W}styleId")
+            name_el = st.find(f"{_W}name")
+            based_el = st.find(f"{_W}basedOn")
+            name = (name_el.get(f"{_W}val") if name_el is not None else None) or ""
+            based = based_el.get(f"{_W}val") if based_el is not None else None
+            if style_id is not None and style_id not in self._styles:
+                self._styles[style_id] = (name, based)
+            if st.get(f"{_W}default") in ("1", "true", "on"):
+                self.default = style_id
+
+    def resolve(self, style_id: str | None) -> str | None:
+        """Return the id of the style a paragraph has: its own when defined, else the default."""
+        if style_id is not None and style_id in self._styles:
+            return style_id
+        return self.default if self.default in self._styles else None
+
+    def name(self, style_id: str | None) -> str:
+        """Return a style's name, '' when there is none."""
+        entry = self._styles.get(style_id) if style_id is not None else None
+        return entry[0] if entry else ""
+
+    def is_heading(self, style_id: str | None) -> bool:
+        """Tell whether a style, or a style it is based on, is a heading style (memoised)."""
+        if style_id is None or style_id not in self._styles:
+            return False
+        if style_id in self._heading:
+            return self._heading[style_id]
+        chain: dict[str, None] = {}  # ordered and O(1) to test: a basedOn cycle ends the walk
+        found = False
+        current: str | None = style_id
+        while current is not None and current in self._styles and current not in chain:
+            if current in self._heading:
+                found = self._heading[current]
+                break
+            chain[current] = None
+            name, based = self._styles[current]
+            if _HEADING_STYLE.match(name):
+                found = True
+                break
+            current = based
+        for sid in chain:
+            self._heading[sid] = found
+        return found
+
+
 def _docx_lines(data: bytes) -> list[Line]:
     _open_zip(data).close()
     try:
         import docx
-        from docx.table import Table
         from docx.text.paragraph import Paragraph
 
         document = docx.Document(io.BytesIO(data))
         body = document.element.body
+        if sum(1 for _ in body.iter(f"{_W}p")) > MAX_DOCX_PARAGRAPHS:
+            raise UnreadableAttachment("Word-filen innehåller orimligt många stycken")
+        styles = _DocxStyles(document.styles.element)
         lines: list[Line] = []
         for child in body.iterchildren():
             tag = child.tag.rpartition("}")[2]
             if tag == "p":
-                lines.append(_docx_paragraph(Paragraph(child, document)))
+                lines.append(_docx_paragraph(Paragraph(child, document), child, styles))
             elif tag == "tbl":
-                table = Table(child, document)
-                rows = [[cell.text for cell in row.cells] for row in table.rows]
-                lines.extend(table_lines(rows))
+                lines.extend(table_lines(_docx_table_rows(child, document)))
         return lines
     except UnreadableAttachment:
         raise
@@ -106,21 +191,52 @@ def _docx_lines(data: bytes) -> list[Line]:
         raise UnreadableAttachment("Word-filen kunde inte läsas") from exc
 
 
-def _docx_paragraph(p: object) -> Line:
+def _docx_table_rows(tbl: object, document: object) -> list[list[str]]:
+    """Return a table's rows of cell texts in one pass, as python-docx's ``row.cells`` gives them.
+
+    A cell spanning several grid columns appears once per column, and a vertically merged cell
+    repeats the text of the cell it continues.
+    """
+    from docx.text.paragraph import Paragraph
+
+    rows: list[list[str]] = []
+    above: dict[int, tuple[str, int]] = {}
+    for tr in tbl.iterchildren(f"{_W}tr"):  # type: ignore[attr-defined]
+        tr_pr = tr.find(f"{_W}trPr")
+        offset = max(_w_int(tr_pr.find(f"{_W}gridBefore") if tr_pr is not None else None, 0), 0)
+        here: dict[int, tuple[str, int]] = {}
+        cells: list[str] = []
+        for tc in tr.iterchildren(f"{_W}tc"):
+            tc_pr = tc.find(f"{_W}tcPr")
+            span = min(max(_w_int(tc_pr.find(f"{_W}gridSpan") if tc_pr is not None else None, 1), 1),
+                       MAX_GRID_SPAN)
+            v_merge = tc_pr.find(f"{_W}vMerge") if tc_pr is not None else None
+            if v_merge is not None and v_merge.get(f"{_W}val", "continue") == "continue" and offset in above:
+                text, repeat = above[offset]
+            else:
+                text = "\n".join(Paragraph(p, document).text for p in tc.iterchildren(f"{_W}p"))
+                repeat = span
+            here[offset] = (text, repeat)
+            cells.extend([text] * repeat)
+            offset += span
+        rows.append(cells)
+        above = here
+    return rows
+
+
+def _docx_paragraph(p: object, element: object, styles: _DocxStyles) -> Line:
     text = tidy(p.text)  # type: ignore[attr-defined]
     if not text:
         return Line("")
-    style = ""
-    try:
-        style = p.style.name or ""  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001
-        style = ""
-    if _HEADING_STYLE.match(style):
+    p_pr = element.find(f"{_W}pPr")  # type: ignore[attr-defined]
+    p_style = p_pr.find(f"{_W}pStyle") if p_pr is not None else None
+    style_id = styles.resolve(p_style.get(f"{_W}val") if p_style is not None else None)
+    if styles.is_heading(style_id):
         return Line(text, HINT_HEADING)
     runs = [r for r in p.runs if r.text.strip()]  # type: ignore[attr-defined]
     if runs and all(r.bold for r in runs):
         return Line(text, HINT_BOLD)
-    if _LIST_STYLE.search(style):
+    if _LIST_STYLE.search(styles.name(style_id)):
         return Line(f"- {text}", HINT_NONE)
     return Line(text, HINT_NONE)
 
@@ -213,6 +329,25 @@ def _odt_lines(data: bytes) -> list[Line]:
     return lines
 
 
+# --------------------------------------------------------------------------- .pdf
+
+
+def _pdf_lines(data: bytes) -> list[Line]:
+    """Return the lines of a PDF with a text layer; tables go through :func:`table_lines`."""
+    try:
+        blocks = pdf_blocks(data)
+    except PdfUnreadable as exc:
+        raise UnreadableAttachment(str(exc)) from exc
+    lines: list[Line] = []
+    for block in blocks:
+        if "table" in block:
+            lines.extend(table_lines([[str(cell) for cell in row] for row in block["table"]]))
+        else:
+            text = tidy(str(block.get("text", "")))
+            lines.append(Line(text, str(block.get("hint", HINT_NONE)) if text else HINT_NONE))
+    return lines
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -223,6 +358,8 @@ def attachment_lines(att: Attachment) -> list[Line]:
         return _docx_lines(att.data)
     if kind == ".odt":
         return _odt_lines(att.data)
+    if kind == ".pdf":
+        return _pdf_lines(att.data)
     if kind == ".html":
         return html_to_lines(decode_bytes(att.data, att.charset))
     if kind in (".txt", ".md"):
