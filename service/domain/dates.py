@@ -40,6 +40,18 @@ _TIME = r"([01]?\d|2[0-3])(?:[.:]([0-5]\d))?"
 _RANGE = re.compile(rf"(?<![\d.:/-]){_TIME}\s*(?:-|–|—|till|to)\s*{_TIME}(?![\d:/-])")
 _KL_TIME = re.compile(rf"\bkl(?:ockan|\.)?\s*{_TIME}(?![\d:/-])", re.IGNORECASE)
 _CLOCK = re.compile(r"(?<![\d.:/-])([01]?\d|2[0-3])[.:]([0-5]\d)(?![\d:/-])")
+_MERIDIEM = r"\s*([ap])\.?m\.?(?!\w)"
+_AMPM_RANGE = re.compile(
+    rf"(?<![\d.:/-])(1[0-2]|0?[1-9])(?:[.:]([0-5]\d))?(?:{_MERIDIEM})?\s*(?:-|–|—|to|until)\s*"
+    rf"(1[0-2]|0?[1-9])(?:[.:]([0-5]\d))?{_MERIDIEM}",
+    re.IGNORECASE,
+)
+_AMPM = re.compile(rf"(?<![\d.:/-])(1[0-2]|0?[1-9])(?:[.:]([0-5]\d))?{_MERIDIEM}", re.IGNORECASE)
+
+
+def _clock24(hour: str, minute: str | None, meridiem: str | None) -> str:
+    h = int(hour) % 12 + (12 if (meridiem or "").casefold() == "p" else 0)
+    return f"{h:02d}:{int(minute or 0):02d}"
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,17 @@ def _hhmm(hour: str, minute: str | None) -> str:
 
 def find_times(text: str) -> tuple[str | None, str | None]:
     """Return the (start, end) times a text gives, as ``HH:MM``; a range such as ``13.00-14.30`` wins."""
+    m = _AMPM_RANGE.search(text)
+    if m:
+        end = _clock24(m.group(4), m.group(5), m.group(6))
+        start_meridiem = m.group(3) or m.group(6)
+        start = _clock24(m.group(1), m.group(2), start_meridiem)
+        if start > end and not m.group(3):
+            start = _clock24(m.group(1), m.group(2), "a")
+        return start, end
+    m = _AMPM.search(text)
+    if m:
+        return _clock24(m.group(1), m.group(2), m.group(3)), None
     for m in _RANGE.finditer(text):
         if m.group(2) or m.group(4) or re.search(r"\bkl", text[max(0, m.start() - 8):m.start()], re.I):
             return _hhmm(m.group(1), m.group(2)), _hhmm(m.group(3), m.group(4))

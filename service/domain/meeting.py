@@ -21,6 +21,7 @@ _ROOM_PART = re.compile(
     r"(?:^|[,–—-]\s*)(?P<place>(?i:rum|sal|lokal|lokalen|room|konferensrum\w*|sammanträdesrum\w*|"
     r"meeting\s+room|conference\s+room)\s+[A-ZÅÄÖ0-9][\w\-]*(?:\s[A-ZÅÄÖ0-9][\w\-]*){0,2})\s*(?:[,.]|$)"
 )
+_TIME_HINT = re.compile(r"\d[.:]\d\d\s*[-–]|\d\s*[ap]\.?m\b")
 _TIME_FIRST = re.compile(
     r"^(?:kl(?:ockan|\.)?|tid|time)?\s*\d{1,2}(?:[.:]\d{2})?\s*(?:[-–—]\s*\d{1,2}(?:[.:]\d{2})?)?"
     r"\s*,\s*(?P<rest>.+)$",
@@ -57,7 +58,7 @@ def meeting_times(pre: Preamble, preamble: list[Line]) -> tuple[str | None, str 
             return start, end
     for i, ln in enumerate(preamble[:OPENING_LINES]):
         low = ln.text.casefold()
-        if i not in pre.used and ("kl" in low or " at " in low or re.search(r"\d[.:]\d\d\s*[-–]", low)):
+        if i not in pre.used and ("kl" in low or " at " in low or _TIME_HINT.search(low)):
             start, end = find_times(ln.text)
             if start:
                 return start, end

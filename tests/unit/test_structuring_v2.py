@@ -16,7 +16,7 @@ from service.domain.attendance import (
     roles_of,
 )
 from service.domain.closing import cut_closing
-from service.domain.dates import find_dates
+from service.domain.dates import find_dates, find_times
 from service.domain.decisions import is_prose_decision, sentences
 from service.domain.document import Line, lines_from_text, table_lines
 from service.domain.htmltext import html_to_lines
@@ -395,3 +395,17 @@ def test_english_draft_is_read_and_warned_in_english() -> None:
     assert item(out, 3)["text"] == "None." and out["unplanned"] == []
     assert all(w["message"].isascii() or "“" in w["message"] for w in out["warnings"])
     assert "left out at the end" in next(w["message"] for w in out["warnings"] if w["code"] == "closing_cut")
+
+
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        ("10am-11.30am", ("10:00", "11:30")),
+        ("at 2pm", ("14:00", None)),
+        ("11 am to 1 pm", ("11:00", "13:00")),
+        ("kl. 13–14.30", ("13:00", "14:30")),
+        ("Boka 5 platser", (None, None)),
+    ],
+)
+def test_times_also_with_am_and_pm(text: str, times: tuple[str | None, str | None]) -> None:
+    assert find_times(text) == times
