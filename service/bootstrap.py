@@ -62,7 +62,7 @@ def render_signed_pdf(
         workplace = config.workplace((minutes.get("meeting") or {}).get("workplace", ""))
     signer = signer_for(config)
     pdf = render_minutes(minutes, workplace, archive_url=archive_url)
-    signed = signer.sign(pdf, verify_url=verify_url(config))
+    signed = signer.sign(pdf, verify_url=verify_url(config), language=workplace.language)
     pem = signer.certificate_pem
     cert_sha = hashlib.sha256(pem).hexdigest()
     if db is not None:

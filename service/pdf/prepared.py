@@ -24,6 +24,7 @@ import pikepdf
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from service.domain.wording import DEFAULT_LANGUAGE
 from service.pdf.pdfa import SIGNATURE_FIELD
 from service.pdf.stamp import render_stamp_pdf
 
@@ -172,10 +173,11 @@ def _chunks(text: bytes, numbering: dict[tuple[int, int], int]) -> list[bytes | 
     return out
 
 
-def build_stamp_template(width: float, height: float, *, signer: str, when: str,
-                         verify_url: str | None) -> StampTemplate:
-    """Draw the block once with reportlab and take it apart into objects for later updates."""
-    pdf = render_stamp_pdf(width, height, signer=signer, when=when, verify_url=verify_url, compress=False)
+def build_stamp_template(width: float, height: float, *, signer: str, when: str, verify_url: str | None,
+                         language: str = DEFAULT_LANGUAGE) -> StampTemplate:
+    """Draw the block once with reportlab, labelled in the language, and take it apart into objects."""
+    pdf = render_stamp_pdf(width, height, signer=signer, when=when, verify_url=verify_url, compress=False,
+                           language=language)
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         page = doc.pages[0].obj
         content = page.Contents.read_bytes() if not isinstance(page.Contents, pikepdf.Array) else b"".join(
@@ -329,22 +331,22 @@ def write_signed(pdf: bytes, field: PreparedField, stamp: StampTemplate, *, when
 
 
 class TemplateCache:
-    """Stamp templates per (size, signer, address, time length), built on first use in the process."""
+    """Stamp templates per (size, signer, address, language, time length), built on first use."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._templates: dict[tuple, StampTemplate] = {}
 
-    def get(self, width: float, height: float, *, signer: str, when: str,
-            verify_url: str | None) -> StampTemplate:
-        """Return the template, drawing it (with this time) when there is none yet."""
-        key = (round(width, 3), round(height, 3), signer, verify_url, len(when.encode("latin-1")))
+    def get(self, width: float, height: float, *, signer: str, when: str, verify_url: str | None,
+            language: str = DEFAULT_LANGUAGE) -> StampTemplate:
+        """Return the template, drawing it (with this time, in the language) when there is none yet."""
+        key = (round(width, 3), round(height, 3), signer, verify_url, language, len(when.encode("latin-1")))
         template = self._templates.get(key)
         if template is None:
             with self._lock:
                 template = self._templates.get(key)
                 if template is None:
                     template = build_stamp_template(width, height, signer=signer, when=when,
-                                                    verify_url=verify_url)
+                                                    verify_url=verify_url, language=language)
                     self._templates[key] = template
         return template

@@ -25,6 +25,7 @@ from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from service.domain.wording import DEFAULT_LANGUAGE
 from service.pdf.pdfa import SIGNATURE_FIELD
 from service.pdf.prepared import NotPreparedError, TemplateCache, find_prepared_field, write_signed
 from service.pdf.stamp import TIMESTAMP_FORMAT, MinnesStampStyle, local_time
@@ -212,26 +213,28 @@ class Signer:
         """The signing certificate."""
         return self._certificate
 
-    def sign(self, pdf: bytes, *, verify_url: str | None = None) -> bytes:
-        """Sign the PDF (PAdES), filling the prepared signature field with a visible signature block."""
+    def sign(self, pdf: bytes, *, verify_url: str | None = None, language: str = DEFAULT_LANGUAGE) -> bytes:
+        """Sign the PDF (PAdES), filling the prepared signature field with a block in the language."""
         try:
             field = find_prepared_field(pdf)
         except NotPreparedError as exc:
             log.debug("signing through pyHanko's PdfSigner: %s", exc)
         else:
             try:
-                return self._sign_prepared(pdf, field, verify_url)
+                return self._sign_prepared(pdf, field, verify_url, language)
             except NotPreparedError as exc:
                 log.debug("signing through pyHanko's PdfSigner: %s", exc)
-        return self._sign_with_pdfsigner(pdf, verify_url=verify_url)
+        return self._sign_with_pdfsigner(pdf, verify_url=verify_url, language=language)
 
-    def _sign_prepared(self, pdf: bytes, field: object, verify_url: str | None) -> bytes:
+    def _sign_prepared(self, pdf: bytes, field: object, verify_url: str | None,
+                       language: str = DEFAULT_LANGUAGE) -> bytes:
         """Fill a field Minnes prepared: write the update directly, the CMS from pyHanko's template."""
         now = datetime.now(UTC).replace(microsecond=0)
-        when = local_time(now.strftime(TIMESTAMP_FORMAT))
+        when = local_time(now.strftime(TIMESTAMP_FORMAT), language)
         x1, y1, x2, y2 = field.rect  # type: ignore[attr-defined]
         try:
-            stamp = self._stamps.get(x2 - x1, y2 - y1, signer=self.name, when=when, verify_url=verify_url)
+            stamp = self._stamps.get(x2 - x1, y2 - y1, signer=self.name, when=when, verify_url=verify_url,
+                                     language=language)
         except (OSError, ValueError, pikepdf.PdfError) as exc:
             raise NotPreparedError(f"no stamp template: {exc}") from exc
         if self._timestamper is None and self._cms is not None:
@@ -252,7 +255,8 @@ class Signer:
             reserved=BYTES_RESERVED_TSA if self._timestamper else BYTES_RESERVED, make_cms=make_cms,
         )
 
-    def _sign_with_pdfsigner(self, pdf: bytes, *, verify_url: str | None) -> bytes:
+    def _sign_with_pdfsigner(self, pdf: bytes, *, verify_url: str | None,
+                             language: str = DEFAULT_LANGUAGE) -> bytes:
         """Sign any PDF with pyHanko's PdfSigner (foreign PDFs, fields we did not prepare)."""
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
@@ -277,7 +281,7 @@ class Signer:
             out = pdf_signer.sign_pdf(
                 writer,
                 bytes_reserved=BYTES_RESERVED_TSA if self._timestamper else BYTES_RESERVED,
-                appearance_text_params={"url": verify_url or ""},
+                appearance_text_params={"url": verify_url or "", "lang": language},
             )
             return out.getvalue()
         except (PdfError, PyHankoSigningError, timestamps.TimestampRequestError, OSError, ValueError) as exc:

@@ -98,3 +98,27 @@ def test_swedish_labels_and_english_for_an_english_workplace() -> None:
                   "4. Arbetsmiljö och hälsa", "Not covered.", "Summary of actions", "page 1 of"):
         assert label in english, label
     assert "Närvaro och roller" not in english and "§" not in english
+
+
+def test_render_signed_pdf_signs_an_english_workplace_with_an_english_stamp(tmp_path) -> None:  # noqa: ANN001
+    import dataclasses
+
+    from service import bootstrap
+    from service.pdf.verify import verify_pdf
+    from tests.support.configs import make_config
+
+    config = make_config(tmp_path / "config")
+    try:
+        english_wp = dataclasses.replace(WORKPLACE, language="en")
+        english = bootstrap.render_signed_pdf(config, short_minutes(), english_wp)
+        swedish = bootstrap.render_signed_pdf(config, short_minutes(), WORKPLACE)
+        trusted = [bootstrap.signer_for(config).certificate_pem]
+    finally:
+        bootstrap._signers.pop((str(config.settings.signing.pkcs12), config.settings.signing.tsa_url), None)
+    for pdf, ours, theirs in ((english, (b"Electronically signed by", b"Time: "), b"Elektroniskt"),
+                              (swedish, (b"Elektroniskt signerad av", b"Tidpunkt: "), b"Electronically")):
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            field = next(f for f in doc.Root.AcroForm.Fields if "/V" in f)
+            drawing = field.AP.N.read_bytes()
+        assert all(label in drawing for label in ours) and theirs not in drawing
+        assert verify_pdf(pdf, trusted_certs=trusted).valid
