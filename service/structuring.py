@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from service.config import Config
@@ -137,7 +138,10 @@ def structure_message(
         values.setdefault("sender", msg.from_email or ("unknown" if english else "okänd"))
         message = (MESSAGES_EN if english else MESSAGES)[code].format(**values)
         if attachment is not None:
-            message = _attachment_problem(*attachment, english=english) + " " + message
+            problem = _attachment_problem(*attachment, english=english)
+            # A reason that already says what to send instead needs no second piece of advice.
+            advised = re.search(r"\b(?:skicka|send)\b", attachment[1], re.IGNORECASE) is not None
+            message = problem if advised else problem + " " + message
         return StructureOutcome(_rejected(code, message), workplace=routed, **base)
 
     if too_large:
@@ -194,8 +198,8 @@ MESSAGES = {
     "sender_not_authenticated": "Det gick inte att bekräfta att meddelandet verkligen kommer från {sender}. "
     "Skicka anteckningarna igen direkt från din jobbmejl (inte via vidarebefordran eller ett annat konto).",
     "no_minutes_found": "Inga minnesanteckningar hittades i meddelandet. Skriv anteckningarna i mejlet eller "
-    "bifoga dem som .docx, .odt, .txt eller .md, med en rubrik för varje punkt på dagordningen, till exempel "
-    "”1. Mötets öppnande” och ”4. Arbetsmiljö och hälsa”.",
+    "bifoga dem som .docx, .odt, .pdf, .txt eller .md, med en rubrik för varje punkt på dagordningen, "
+    "till exempel ”1. Mötets öppnande” och ”4. Arbetsmiljö och hälsa”.",
     "unreadable_attachment": "Spara dokumentet på nytt som .docx eller .odt och skicka igen, eller "
     "klistra in anteckningarna direkt i mejlet.",
 }
@@ -215,7 +219,7 @@ MESSAGES_EN = {
     "Please send the minutes again directly from your work email (not forwarded, and not from another "
     "account).",
     "no_minutes_found": "No minutes were found in the message. Write the minutes in the email or attach them "
-    "as .docx, .odt, .txt or .md, with a heading for each agenda item, for example “1. Opening of the "
+    "as .docx, .odt, .pdf, .txt or .md, with a heading for each agenda item, for example “1. Opening of the "
     "meeting” and “4. Work environment and health”.",
     "unreadable_attachment": "Please save the document again as .docx or .odt and send it again, or paste "
     "the minutes straight into the email.",
