@@ -14,6 +14,7 @@ from service.domain.document import Line
 from service.domain.headings import Heading, find_headings
 from service.domain.matching import matcher_for
 from service.domain.meeting import meeting_date, meeting_place, meeting_times
+from service.domain.minutes import Minutes
 from service.domain.notices import notice, where
 from service.domain.placement import item_by_words, item_for_ref
 from service.domain.preamble import Preamble, read_fields
@@ -140,7 +141,16 @@ def _excerpt(lines: list[str], limit: int = 160) -> str:
 
 
 def structure_draft(draft: Draft, workplace: Workplace) -> dict:
+    """Return the structured minutes as the contract's JSON; raise NoMinutesFound if there are none."""
+    return structure_minutes(draft, workplace).to_json()
+
+
+def structure_minutes(draft: Draft, workplace: Workplace) -> Minutes:
     """Return the structured minutes (``contracts/structure-output.md``); raise NoMinutesFound if none."""
+    return Minutes.from_json(_structure(draft, workplace))
+
+
+def _structure(draft: Draft, workplace: Workplace) -> dict:
     lang = workplace.language
     matcher = matcher_for(workplace.agenda)
     people = tuple(m.name for m in workplace.members)
