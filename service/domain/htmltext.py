@@ -42,6 +42,7 @@ class _Converter(HTMLParser):
         self.heading = 0
         self.pre = 0
         self.segments: list[tuple[str, bool]] = []
+        self.lists: list[int] = []  # per open list: the count of an <ol>, -1 for a <ul>
         self.tables: list[list[list[str]]] = []
         self.cell: list[str] | None = None
         self.cells_stack: list[list[str] | None] = []
@@ -107,8 +108,14 @@ class _Converter(HTMLParser):
             self.heading += 1
         if tag == "pre":
             self.pre += 1
+        if tag in ("ol", "ul"):
+            self.lists.append(0 if tag == "ol" else -1)
         if tag == "li":
-            self.segments.append(("- ", self.bold > 0))
+            marker = "- "
+            if len(self.lists) == 1 and self.lists[-1] >= 0:  # numbers only on a top-level <ol>
+                self.lists[-1] += 1
+                marker = f"{self.lists[-1]}. "
+            self.segments.append((marker, True))  # a list marker never makes a line less bold
         if tag == "table":
             self.tables.append([])
             self.cells_stack.append(self.cell)
@@ -158,6 +165,8 @@ class _Converter(HTMLParser):
             self.heading -= 1
         if tag == "pre":
             self.pre -= 1
+        if tag in ("ol", "ul") and self.lists:
+            self.lists.pop()
         if tag == "table" and self.tables:
             rows = self.tables.pop()
             self.cell = self.cells_stack.pop() if self.cells_stack else None

@@ -409,3 +409,16 @@ def test_english_draft_is_read_and_warned_in_english() -> None:
 )
 def test_times_also_with_am_and_pm(text: str, times: tuple[str | None, str | None]) -> None:
     assert find_times(text) == times
+
+
+def test_html_numbered_list_of_bold_headings() -> None:
+    html = (
+        "<p>APT 18/11</p><p><b>Deltagare:</b> Maria Lind, Johan Ek</p><ol>"
+        "<li><b>Mötets öppnande</b><br>Maria öppnade.</li>"
+        "<li><b>Arbetsmiljö och hälsa</b><ul><li>Halt.</li><li>Vi beslutade att sanda.</li></ul></li></ol>"
+    )
+    lines = [ln for ln in html_to_lines(html) if ln.text]
+    assert (lines[2].text, lines[2].hint) == ("1. Mötets öppnande", "bold")
+    assert lines[5].text == "- Halt."
+    out = structure(html, html=True)
+    assert item(out, 4)["decisions"] == ["Sanda."] and item(out, 1)["text"] == "Maria öppnade."
