@@ -90,7 +90,9 @@ def _aligned(domain: str, from_domain: str) -> bool:
 def authentication(headers: Iterable[str], trusted_authserv_id: str, from_domain: str) -> str:
     """Return :data:`AUTH_PASS`, :data:`AUTH_FAIL` or :data:`AUTH_NONE` from Authentication-Results.
 
-    Only headers whose authserv-id equals the trusted one count; a dmarc=fail there wins over any pass.
+    ``headers`` are in the message's order, topmost first. Only the topmost header whose authserv-id
+    equals the trusted one counts: the trusted MX adds its own on top (RFC 8601), so any other header
+    claiming that id was added upstream, by anyone, and is ignored. In it, dmarc=fail wins over a pass.
     """
     trusted = trusted_authserv_id.strip().lower()
     if not trusted:
@@ -114,4 +116,18 @@ def authentication(headers: Iterable[str], trusted_authserv_id: str, from_domain
                 d = _HEADER_D.search(clause)
                 if d and _aligned(d.group(1).rpartition("@")[2], from_domain):
                     verdict = AUTH_PASS
+        break  # the topmost trusted header is the MX's own; the rest may be forged
     return verdict
+
+
+def internal_vouched(values: Iterable[str], expected: str) -> bool:
+    """Tell whether the organisation's own header (``Name: value``) is present with exactly that value.
+
+    ``values`` are the values of that header in the message; ``expected`` is the configured
+    ``trusted_internal_header`` ("" when none is configured, which never vouches).
+    """
+    _name, sep, want = expected.partition(":")
+    if not sep or not want.strip():
+        return False
+    found = [v.strip() for v in values]
+    return len(found) == 1 and found[0].casefold() == want.strip().casefold()

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from service.config import Config, IntakeSettings, Settings
-from service.domain.routing import AUTH_FAIL, AUTH_NONE, AUTH_PASS, authentication, plus_tags, route
+from service.domain.routing import (
+    AUTH_FAIL,
+    AUTH_NONE,
+    AUTH_PASS,
+    authentication,
+    internal_vouched,
+    plus_tags,
+    route,
+)
 from service.domain.workplace import AgendaEntry, Member, Workplace
 from service.structuring import structure_message
 
@@ -91,7 +99,11 @@ def test_unknown_sender_is_not_allowed() -> None:
             ["mx.exempelby.se 1; spf=pass smtp.mailfrom=x; dmarc=pass (p=none) header.from=exempelby.se"],
             AUTH_PASS,
         ),
-        (["mx.exempelby.se; dmarc=pass", "mx.exempelby.se; dmarc=fail"], AUTH_FAIL),
+        # Only the topmost trusted header counts: the MX adds its own on top, the rest may be forged.
+        (["mx.exempelby.se; dmarc=fail", "mx.exempelby.se; dmarc=pass"], AUTH_FAIL),
+        (["mx.exempelby.se; dmarc=none", "mx.exempelby.se; dmarc=pass header.from=exempelby.se"], AUTH_NONE),
+        (["other.example; dmarc=none", "mx.exempelby.se; dmarc=pass", "mx.exempelby.se; dmarc=fail"],
+         AUTH_PASS),
     ],
 )
 def test_authentication_results(headers: list[str], verdict: str) -> None:
@@ -181,3 +193,17 @@ def test_too_large_and_malformed_and_no_minutes() -> None:
 def test_automatic_mail_is_never_answered() -> None:
     out = structure_message(mail(extra="Auto-Submitted: auto-replied\n"), config())
     assert out.automatic and not out.may_reply
+
+
+@pytest.mark.parametrize(
+    "values, expected, vouched",
+    [
+        (["Internal"], "X-MS-Exchange-Organization-AuthAs: Internal", True),
+        (["Anonymous"], "X-MS-Exchange-Organization-AuthAs: Internal", False),
+        ([], "X-MS-Exchange-Organization-AuthAs: Internal", False),
+        (["Internal", "Internal"], "X-MS-Exchange-Organization-AuthAs: Internal", False),
+        (["Internal"], "", False),
+    ],
+)
+def test_trusted_internal_header(values: list[str], expected: str, vouched: bool) -> None:
+    assert internal_vouched(values, expected) is vouched
