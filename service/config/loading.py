@@ -1,0 +1,74 @@
+"""Loading a configuration folder: ``minnes.toml``, its policy checks, and every workplace."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from service.config.errors import ConfigError
+from service.config.sections import build_section, read_toml
+from service.config.settings import Config, DatabaseSettings, Settings
+from service.config.workplaces import load_workplace
+from service.domain.workplace import Workplace
+
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+"""Hosts a connection with ``security = "none"`` may go to."""
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    """Resolve a relative SQLite path against the config folder."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        rest = url[len(prefix) :]
+        if rest and rest != ":memory:":
+            return prefix + str((base / rest).resolve())
+    return url
+
+
+def load_settings(directory: Path) -> Settings:
+    """Load ``minnes.toml`` from a folder, applying environment overrides."""
+    path = directory / "minnes.toml"
+    data = read_toml(path)
+    settings: Settings = build_section(Settings, data, "", path, directory.resolve())
+    url = _resolve_sqlite(settings.database.url, directory.resolve())
+    settings = dataclasses.replace(settings, database=DatabaseSettings(url=url))
+    _check_policies(settings, path)
+    return settings
+
+
+def _check_policies(settings: Settings, path: Path) -> None:
+    """Refuse combinations of keys that each are allowed alone (plain text to a remote server…)."""
+    servers = (
+        ("intake.imap", settings.intake.source == "imap", settings.intake.imap),
+        ("delivery.smtp", settings.delivery.method == "smtp", settings.delivery.smtp),
+    )
+    for key, used, server in servers:
+        if used and server.security == "none" and server.host not in LOOPBACK:
+            raise ConfigError(
+                f'{path}: {key}.security = "none" är bara tillåtet mot localhost'
+                " — använd ssl eller starttls"
+            )
+    if settings.intake.max_message_bytes <= 0:
+        raise ConfigError(f"{path}: intake.max_message_bytes måste vara större än 0")
+
+
+def default_directory() -> Path:
+    """Return the config folder: ``$MINNES_CONFIG``, else ``./config``."""
+    return Path(os.environ.get("MINNES_CONFIG") or "config")
+
+
+def load_config(directory: Path | str | None = None) -> Config:
+    """Load a whole configuration folder, or raise :class:`ConfigError` saying what to fix."""
+    directory = Path(directory) if directory else default_directory()
+    if not directory.is_dir():
+        raise ConfigError(f"{directory}: konfigurationsmappen finns inte — ange --config MAPP")
+    settings = load_settings(directory)
+    workplaces: dict[str, Workplace] = {}
+    wp_dir = directory / "workplaces"
+    for path in sorted(wp_dir.glob("*.toml")) if wp_dir.is_dir() else []:
+        wp = load_workplace(path)
+        workplaces[wp.id] = wp
+    if not workplaces:
+        raise ConfigError(f"{wp_dir}: inga arbetsplatser — lägg till workplaces/<id>.toml och <id>.csv")
+    return Config(directory=directory.resolve(), settings=settings, workplaces=workplaces)
