@@ -258,3 +258,30 @@ def test_swedish_workplace_mail_says_it_is_swedish() -> None:
     english = receipt(output=MINUTES, to="anna@exempelby.se", sender=SENDER, language="en")
     assert english["Content-Language"] == "en" and english["Subject"].startswith("Receipt: minutes")
     assert explain_reason("550 5.1.1 User unknown") == "adressen finns inte hos mottagarens e-postserver"
+
+
+def test_delivery_report_id_is_the_same_while_the_same_people_are_unreached() -> None:
+    def report(unreached: list[tuple[str, str, str]]) -> EmailMessage:
+        return delivery_report(minutes=MINUTES, workplace=WORKPLACE, to=MARIA, unreached=unreached,
+                               archive_url="https://a/42", sender=SENDER)
+
+    a = ("Sara Holm", "sara.holm@exempelby.se", "550 5.1.1 User unknown")
+    b = ("Per Ås", "Per.As@exempelby.se", "451 4.7.1 try again later")
+    first = report([a, b])["Message-ID"]
+    assert first.startswith("<minnes.report.") and first.endswith("@exempelby.se>")
+    assert report([b, a])["Message-ID"] == first  # order and case of the addresses do not matter
+    assert report([a])["Message-ID"] != first
+
+
+def test_a_bare_in_reply_to_is_threaded_in_angle_brackets() -> None:
+    msg = rejection(output={"status": "rejected", "reason": "workplace_unknown"}, to="anna@exempelby.se",
+                    sender=SENDER, subject="Protokoll", in_reply_to=" draft-2@exempelby.se ")
+    assert msg["In-Reply-To"] == msg["References"] == "<draft-2@exempelby.se>"
+    assert msg["Content-Language"] == "sv"
+
+
+def test_an_internationalised_domain_is_written_in_idna_and_the_mail_stays_ascii() -> None:
+    ola = Member(name="Ola", email="ola@exempelbý.se", role="employee")
+    msg = _distribution(recipient=ola)
+    assert msg["To"].addresses[0].domain == "xn--exempelb-n6a.se"
+    assert msg.as_bytes().isascii()

@@ -1,0 +1,51 @@
+"""Answers to the sender of a draft, threaded under it: the receipt and the rejection."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from service.domain.receipt import render_receipt, render_rejection
+from service.domain.wording import DEFAULT_LANGUAGE
+from service.mail.message import sender_domain, text_message
+from service.mail.message_ids import reply_message_id
+
+
+def thread_headers(in_reply_to: str) -> list[tuple[str, str]]:
+    """Return the In-Reply-To and References headers that thread an answer under a message."""
+    ref = in_reply_to.strip()
+    if not ref:
+        return []
+    if not ref.startswith("<"):
+        ref = f"<{ref}>"
+    return [("In-Reply-To", ref), ("References", ref)]
+
+
+def _reply(
+    *, kind: str, subject: str, body: str, to: str, sender: str, in_reply_to: str, language: str
+) -> EmailMessage:
+    """Compose an answer to the sender of a draft, threaded under it."""
+    return text_message(
+        kind=kind, sender=sender, to=to, subject=subject, body=body, language=language,
+        message_id=reply_message_id(kind, in_reply_to, to, sender_domain(sender)),
+        extra=thread_headers(in_reply_to),
+    )
+
+
+def receipt(
+    *, output: dict, to: str, sender: str, in_reply_to: str = "", archive_url: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
+) -> EmailMessage:
+    """Compose the note-taker's receipt in the workplace's language, per ``render_receipt``."""
+    subject, body = render_receipt(output, archive_url=archive_url, language=language)
+    return _reply(kind="receipt", subject=subject, body=body, to=to, sender=sender, in_reply_to=in_reply_to,
+                  language=language)
+
+
+def rejection(
+    *, output: dict, to: str, sender: str, subject: str = "", in_reply_to: str = "",
+    language: str = DEFAULT_LANGUAGE,
+) -> EmailMessage:
+    """Compose the answer to a rejected message, per ``render_rejection`` (Swedish by default)."""
+    title, body = render_rejection(output, subject=subject, language=language)
+    return _reply(kind="rejection", subject=title, body=body, to=to, sender=sender, in_reply_to=in_reply_to,
+                  language=language)
