@@ -1,16 +1,25 @@
-"""The one place that wires configuration to adapters: archive, files, queue, signer, transport."""
+"""The one place that wires configuration to adapters: archive, files, queue, signer, transport.
+
+The steps (:mod:`service.steps`) are handed what is built here and never import this module.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from service.archive.db import Database, SigningCertificate
 from service.archive.files import FileStore
 from service.config import Config
 from service.domain.workplace import Workplace
-from service.pipeline import JobQueue, NoQueue, Pipeline
+from service.pipeline import Pipeline
+from service.steps.context import JobQueue, NoQueue, SignPdf
+
+if TYPE_CHECKING:
+    from service.mail.transport import Transport
 
 _signers: dict[tuple[str, str], object] = {}
 _signer_lock = threading.Lock()
@@ -70,6 +79,29 @@ def render_signed_pdf(
             if s.get(SigningCertificate, cert_sha) is None:
                 s.add(SigningCertificate(sha256=cert_sha, pem=pem, subject=_subject(pem)))
     return (signed, cert_sha) if with_certificate else signed
+
+
+def pdf_signer(config: Config, db: Database) -> SignPdf:
+    """Return the function that renders and signs a minutes PDF, recording its certificate in ``db``."""
+
+    def sign_pdf(minutes: dict, workplace: Workplace, *, archive_url: str) -> tuple[bytes, str]:
+        return render_signed_pdf(
+            config, minutes, workplace, archive_url=archive_url, db=db, with_certificate=True
+        )
+
+    return sign_pdf
+
+
+def transport_factory(config: Config) -> Callable[[], Transport]:
+    """Return what makes the configured mail transport (outbox folder or SMTP relay) when first needed."""
+
+    def make() -> Transport:
+        from service.mail.transport import make_transport
+
+        delivery = config.settings.delivery
+        return make_transport(delivery, config.secret(delivery.smtp.password_env))
+
+    return make
 
 
 def _subject(pem: bytes) -> str:
@@ -175,7 +207,14 @@ class Services:
         elif queue is False:
             queue = NoQueue()
         self.queue = queue
-        self.pipeline = Pipeline(config, self.db, self.files, self.queue)
+        self.pipeline = Pipeline(
+            config,
+            self.db,
+            self.files,
+            self.queue,
+            transport=transport_factory(config),
+            sign_pdf=pdf_signer(config, self.db),
+        )
         from service.reports import Reports
 
         self.reports = Reports(self.db)

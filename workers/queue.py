@@ -14,7 +14,8 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.job import Job
 
-from service.pipeline import STEPS, claimer_gone, worker_identity
+from service.archive.claims import claimer_gone, worker_identity
+from service.steps.context import STEPS
 
 FAILED_BACKOFF_SECONDS = 60.0
 """How long a failed job blocks asking for the same work again (no retry storm every sweep)."""

@@ -1,0 +1,172 @@
+"""Process: parse, route, authorise and structure one inbound message; answer its sender."""
+
+from __future__ import annotations
+
+import json
+from email.message import EmailMessage
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select, update
+
+from service.archive import claims
+from service.archive.claims import InboundState
+from service.archive.db import Inbound, MinutesRow, utcnow
+from service.domain.workplace import Workplace
+from service.steps import bounce
+from service.steps.context import StepContext, SweepTimes, Unfinished
+from service.steps.mail import queue_mail
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from service.structuring import StructureOutcome
+
+MAX_PROCESS_ATTEMPTS = 5
+"""Times a draft's processing may be started before it is marked failed for an administrator."""
+
+
+def process(ctx: StepContext, inbound_id: int) -> None:
+    """Parse, route, authorise and structure one inbound message; idempotent."""
+    from service.structuring import structure_message
+
+    me = claims.worker_identity()
+    with ctx.db.session() as s:
+        if not claims.claim_received(s, Inbound, inbound_id, utcnow(), me):
+            return
+        sha = s.get(Inbound, inbound_id).sha256
+    raw = ctx.files.get(sha)
+    if bounce.handle_bounce(ctx, inbound_id, raw):
+        return
+    outcome = structure_message(raw, ctx.config)
+    out = outcome.output
+    minutes_id: int | None = None
+    with ctx.db.session() as s:
+        row = s.get(Inbound, inbound_id)
+        if row is None or row.state != InboundState.PROCESSING or row.claimed_by != me:
+            return
+        row.workplace_id = outcome.workplace.id if outcome.workplace else ""
+        row.sender_email = outcome.sender_email
+        row.subject = outcome.subject[:2000]
+        row.claimed_at = None
+        if outcome.accepted and outcome.workplace is not None:
+            minutes_id = _store_minutes(s, row, out, outcome.workplace)
+            row.state = InboundState.ACCEPTED
+            row.minutes_id = minutes_id
+        else:
+            err = out.get("error") or {}
+            row.state = InboundState.REJECTED
+            row.error_code = str(err.get("code", ""))
+            row.error_message = str(err.get("message", ""))
+        reply = _reply_for(ctx, inbound_id, outcome, minutes_id)
+        mail_id = queue_mail(s, *reply) if reply else None
+    if mail_id:
+        ctx.enqueue("send_mail", mail_id)
+    if minutes_id:
+        ctx.enqueue("sign", minutes_id)
+
+
+def _store_minutes(s: Session, row: Inbound, out: dict, workplace: Workplace) -> int:
+    """Store the structured minutes of one inbound message as the meeting's next version, once."""
+    existing = s.scalar(select(MinutesRow).where(MinutesRow.inbound_id == row.id))
+    if existing is not None:
+        return existing.id
+    date = (out.get("meeting") or {}).get("date") or ""
+    latest = s.scalar(
+        select(func.max(MinutesRow.version)).where(
+            MinutesRow.workplace_id == workplace.id, MinutesRow.meeting_date == date
+        )
+    )
+    minutes = MinutesRow(
+        inbound_id=row.id,
+        workplace_id=workplace.id,
+        meeting_date=date,
+        version=(latest or 0) + 1,
+        data=json.dumps(out, ensure_ascii=False),
+        search_text=search_text(out),
+    )
+    s.add(minutes)
+    s.flush()
+    return minutes.id
+
+
+def _reply_for(
+    ctx: StepContext, inbound_id: int, outcome: StructureOutcome, minutes_id: int | None
+) -> tuple[str, str, str, EmailMessage] | None:
+    """Return (key, kind, recipient, message) of the answer to a draft, or None."""
+    from service.mail import compose
+
+    if not outcome.may_reply or _is_own_address(ctx, outcome.sender_email):
+        return None
+    sender = ctx.settings.delivery.sender
+    language = outcome.workplace.language if outcome.workplace is not None else "sv"
+    if outcome.accepted:
+        msg = compose.receipt(
+            output=outcome.output,
+            to=outcome.sender_email,
+            sender=sender,
+            in_reply_to=outcome.message_id,
+            archive_url=ctx.archive_url(minutes_id) if minutes_id else None,
+            language=language,
+        )
+        return (f"receipt:{inbound_id}", "receipt", outcome.sender_email, msg)
+    msg = compose.rejection(
+        output=outcome.output,
+        to=outcome.sender_email,
+        sender=sender,
+        subject=outcome.subject,
+        in_reply_to=outcome.message_id,
+        language=language,
+    )
+    return (f"rejection:{inbound_id}", "rejection", outcome.sender_email, msg)
+
+
+def _is_own_address(ctx: StepContext, address: str) -> bool:
+    """Tell whether an address is Minnes's own (its sender or its mailbox, plus tags ignored)."""
+    own = {
+        parseaddr(ctx.settings.delivery.sender)[1].lower(),
+        ctx.settings.intake.mailbox_address.lower(),
+    }
+    local, _, domain = address.lower().partition("@")
+    base = local.split("+", 1)[0] + "@" + domain
+    return address.lower() in own or base in own
+
+
+def search_text(out: dict) -> str:
+    """Return the text the archive page searches in, folded."""
+    parts: list[str] = []
+    for section in list(out.get("items") or []) + list(out.get("unplanned") or []):
+        parts += [section.get("title") or "", section.get("heading") or "", section.get("text") or ""]
+        parts += list(section.get("decisions") or [])
+        parts += [f"{a.get('what', '')} {a.get('owner') or ''}" for a in section.get("actions") or []]
+    return "\n".join(p for p in parts if p).casefold()
+
+
+def unfinished(s: Session, times: SweepTimes) -> list[int]:
+    """Hand back drafts whose processor died or went silent (failing the often tried); return the due."""
+    dead = claims.dead_claimers(claims.claimers_of(s, Inbound, InboundState.PROCESSING))
+    abandoned = claims.abandoned(Inbound, InboundState.PROCESSING, times.stale, dead)
+    # A draft whose processing keeps crashing is given up on, not retried for ever.
+    s.execute(
+        update(Inbound)
+        .where(abandoned, Inbound.attempts >= MAX_PROCESS_ATTEMPTS)
+        .values(
+            state=InboundState.FAILED,
+            claimed_at=None,
+            claimed_by="",
+            error_code="internal_error",
+            error_message=f"behandlingen misslyckades {MAX_PROCESS_ATTEMPTS} gånger — se loggen",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    s.execute(
+        update(Inbound)
+        .where(abandoned)
+        .values(state=InboundState.RECEIVED, claimed_at=None, claimed_by="")
+        .execution_options(synchronize_session=False)
+    )
+    return list(s.scalars(select(Inbound.id).where(Inbound.state == InboundState.RECEIVED)))
+
+
+SWEPT = Unfinished("process", unfinished)
+"""What the sweeper asks of this step."""

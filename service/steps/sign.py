@@ -1,0 +1,82 @@
+"""Sign: render and sign one minutes version's PDF, archive it, and create one delivery per recipient."""
+
+from __future__ import annotations
+
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from service.archive.claims import MinutesState
+from service.archive.db import Delivery, MinutesRow, utcnow
+from service.steps.context import StepContext, SweepTimes, Unfinished
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+def sign(ctx: StepContext, minutes_id: int) -> None:
+    """Render and sign the PDF of one minutes version, then create its deliveries; idempotent."""
+    with ctx.db.session() as s:
+        m = s.get(MinutesRow, minutes_id)
+        if m is None:
+            return
+        state, pdf_sha = m.state, m.pdf_sha256
+        data, wp_id = m.minutes, m.workplace_id
+    if state == MinutesState.STRUCTURED or not pdf_sha:
+        workplace = ctx.config.workplace(wp_id)
+        pdf, cert_sha = ctx.sign_pdf(data, workplace, archive_url=ctx.archive_url(minutes_id))
+        key = ctx.files.put(pdf)
+        with ctx.db.session() as s:
+            m = s.get(MinutesRow, minutes_id)
+            if m.state == MinutesState.STRUCTURED:
+                m.pdf_sha256 = key
+                m.certificate_sha256 = cert_sha
+                m.signed_at = utcnow()
+                m.state = MinutesState.SIGNED
+    _create_deliveries(ctx, minutes_id)
+    ctx.enqueue("distribute", minutes_id)
+
+
+def _create_deliveries(ctx: StepContext, minutes_id: int) -> None:
+    """Create one delivery per roster member of a signed minutes version, once; mark it distributing."""
+    from service.mail.compose import distribution_message_id
+
+    with ctx.db.session() as s:
+        m = s.get(MinutesRow, minutes_id)
+        if m is None or m.state != MinutesState.SIGNED:
+            return
+        workplace = ctx.config.workplace(m.workplace_id)
+        have = set(s.scalars(select(Delivery.email).where(Delivery.minutes_id == minutes_id)))
+        domain = sender_domain(ctx.settings.delivery.sender)
+        for member in workplace.members:
+            if member.email in have:
+                continue
+            s.add(
+                Delivery(
+                    minutes_id=minutes_id,
+                    email=member.email,
+                    name=member.name,
+                    role=member.role,
+                    message_id=distribution_message_id(minutes_id, m.version, member.email, domain),
+                )
+            )
+        m.state = MinutesState.DISTRIBUTING
+
+
+def sender_domain(address: str) -> str:
+    """Return the domain of Minnes's sender address, for Message-IDs."""
+    return parseaddr(address)[1].rpartition("@")[2] or "minnes.invalid"
+
+
+def unfinished(s: Session, times: SweepTimes) -> list[int]:
+    """Return the minutes that are structured or signed but have no deliveries yet."""
+    return list(
+        s.scalars(
+            select(MinutesRow.id).where(MinutesRow.state.in_((MinutesState.STRUCTURED, MinutesState.SIGNED)))
+        )
+    )
+
+
+SWEPT = Unfinished("sign", unfinished)
+"""What the sweeper asks of this step."""
