@@ -1,13 +1,27 @@
-"""Check a signed minutes PDF: signature intact, made with a known key, nothing changed afterwards."""
+"""Check a signed minutes PDF: signature intact, made with a known key, nothing changed afterwards.
+
+The PDF may come from anyone (the public ``/verify`` page), so :func:`verify_pdf` never parses it in
+the calling process: a child process (``service.pdf.verify_child``) does, under CPU, memory and
+wall-clock limits, examines at most :data:`MAX_SIGNATURES` signatures and answers with a small JSON
+object. The caller's memory is the same afterwards, whatever the file held.
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
+import json
 import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from asn1crypto import pem
@@ -20,11 +34,66 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from service.pdf.verify_child import MEMORY_EXIT
+
 # pyHanko logs a traceback for every untrusted certificate; the result says it in Swedish instead.
 logging.getLogger("pyhanko").addHandler(logging.NullHandler())
 
 LOCAL_ZONE = "Europe/Stockholm"
 """The zone signing times are shown in."""
+
+
+MAX_SIGNATURES = 10
+"""Most signatures examined in one file; a Minnes PDF has one, a bomb has thousands."""
+
+MAX_CHILDREN = 2
+"""Most verification children one process runs at once; more uploads wait for a free one."""
+
+CHILD_COMMAND: tuple[str, ...] = ("-m", "service.pdf.verify_child")
+"""How this Python starts the verification child (tests put a stand-in here)."""
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+"""The folder that holds the ``service`` package, for the child's import path."""
+
+_ANSWER_BYTES = 64 * 1024
+"""Largest answer accepted from the child; a real one is well under 2 KB."""
+
+_children = threading.BoundedSemaphore(MAX_CHILDREN)
+
+# Why a file could not be checked (``Verification.problem``); empty when it was checked.
+UNREADABLE = "unreadable"
+"""Not a readable PDF: damaged, truncated or not a PDF at all."""
+CPU = "cpu"
+"""The check used up its CPU time."""
+MEMORY = "memory"
+"""The check used up its memory."""
+TIMEOUT = "timeout"
+"""The check took longer than its wall-clock time."""
+FAILED = "failed"
+"""The child ended without an answer."""
+BUSY = "busy"
+"""Every verification child was busy for the whole wall-clock time."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one verification may use."""
+
+    cpu_seconds: int = 5
+    """CPU time of the child, whole seconds (SIGXCPU, then SIGKILL a second later)."""
+
+    memory_bytes: int = 512 * 1024 * 1024
+    """Address space of the child."""
+
+    wall_seconds: float = 8.0
+    """Time the caller waits for the child's answer (and for a free child)."""
+
+    max_signatures: int = MAX_SIGNATURES
+    """Most signatures examined; the rest are counted, not checked."""
+
+
+DEFAULT_LIMITS = Limits()
+"""The limits of the ``/verify`` page and ``minnes verify``."""
 
 
 class CertificateFormatError(ValueError):
@@ -71,6 +140,15 @@ class Verification:
     minutes: str = ""
     """Which minutes this is, when the caller found the file in the archive (filled by the caller)."""
 
+    examined: int = 0
+    """How many of the signatures were examined (at most the limit's ``max_signatures``)."""
+
+    problem: str = ""
+    """Why the file could not be checked at all (``UNREADABLE``, ``CPU``, ...); empty when it was."""
+
+    detail: str = ""
+    """The reading error's own words, for a file that could not be read."""
+
     def summary(self) -> str:
         """Describe the result in Swedish lines for the command line."""
         lines = [f"Fil (SHA-256): {self.sha256}"]
@@ -79,11 +157,43 @@ class Verification:
             if self.signed_at is not None:
                 source = "tidsstämpel" if self.timestamped else "uppgiven av signeraren"
                 lines.append(f"Signerad: {_local(self.signed_at)} ({source})")
+        if self.signatures > self.examined and not self.problem:
+            lines.append(
+                f"Kontrollerade signaturer: {self.examined} av {self.signatures}; "
+                f"de övriga {self.signatures - self.examined} kontrollerades inte"
+            )
         if self.minutes:
             lines.append(f"Protokoll: {self.minutes}")
         verdict = "GILTIG" if self.valid else "INTE GILTIG"
         lines.append(f"Resultat: {verdict} – {self.reason}")
         return "\n".join(lines)
+
+    def to_plain(self) -> dict:
+        """Return the fields as JSON-ready strings, numbers and booleans."""
+        plain = {f.name: getattr(self, f.name) for f in fields(self)}
+        plain["signed_at"] = self.signed_at.isoformat() if self.signed_at is not None else None
+        return plain
+
+    @classmethod
+    def from_plain(cls, plain: dict, *, sha256: str) -> Verification:
+        """Rebuild a result from :meth:`to_plain`'s fields, keeping only known fields of the right type."""
+        kw: dict[str, object] = {}
+        for f in fields(cls):
+            value = plain.get(f.name)
+            if f.name in ("sha256", "signed_at") or value is None:
+                continue
+            kind = {"bool": bool, "int": int}.get(str(f.type), str)
+            if type(value) is kind:
+                kw[f.name] = value[:2000] if isinstance(value, str) else value
+        signed_at = plain.get("signed_at")
+        try:
+            kw["signed_at"] = datetime.fromisoformat(signed_at) if isinstance(signed_at, str) else None
+        except ValueError:
+            kw["signed_at"] = None
+        kw.setdefault("valid", False)
+        kw.setdefault("signer", "")
+        kw.setdefault("reason", "")
+        return cls(sha256=sha256, **kw)  # type: ignore[arg-type]
 
 
 def _local(moment: datetime) -> str:
@@ -130,23 +240,114 @@ def _invalid(sha: str, reason: str, **kw: object) -> Verification:
                         reason=reason, sha256=sha, **kw)  # type: ignore[arg-type]
 
 
-def verify_pdf(data: bytes, *, trusted_certs: Iterable[bytes] = ()) -> Verification:
-    """Check every signature in the PDF against the trusted certificates, with change analysis."""
+def verify_pdf(
+    data: bytes, *, trusted_certs: Iterable[bytes] = (), limits: Limits = DEFAULT_LIMITS
+) -> Verification:
+    """Check the PDF's signatures against the trusted certificates, in a child process under ``limits``.
+
+    A file that cannot be checked comes back not valid, with ``problem`` saying why.
+    """
+    sha = hashlib.sha256(data).hexdigest()
+    certs = [bytes(c) for c in trusted_certs]
+    load_certificates(certs)  # a broken trusted certificate is the installation's error, raised here
+    if not _children.acquire(timeout=limits.wall_seconds):
+        return _problem(sha, BUSY, limits)
+    try:
+        return _run_child(data, certs, sha, limits)
+    finally:
+        _children.release()
+
+
+def _run_child(data: bytes, certs: list[bytes], sha: str, limits: Limits) -> Verification:
+    """Run one verification child and turn its answer, or its end, into a result."""
+    request = {"trusted": [base64.b64encode(c).decode("ascii") for c in certs],
+               "max_signatures": limits.max_signatures}
+    command = [sys.executable, *CHILD_COMMAND, "--cpu", str(limits.cpu_seconds),
+               "--memory", str(limits.memory_bytes)]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+    try:
+        done = subprocess.run(
+            command, input=json.dumps(request).encode("ascii") + b"\n" + data, capture_output=True,
+            timeout=limits.wall_seconds, env=env, close_fds=True, check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return _problem(sha, TIMEOUT, limits)
+    except OSError as exc:
+        logging.getLogger(__name__).error("verification child could not start: %s", exc)
+        return _problem(sha, FAILED, limits)
+    answer = None
+    if done.returncode == 0 and len(done.stdout) <= _ANSWER_BYTES:
+        try:
+            answer = json.loads(done.stdout)
+        except ValueError:
+            answer = None
+    if isinstance(answer, dict):
+        if "valid" in answer:
+            return Verification.from_plain(answer, sha256=sha)
+        if answer.get("problem") in (MEMORY, UNREADABLE):
+            detail = answer.get("detail")
+            return _problem(sha, answer["problem"], limits, detail=detail if isinstance(detail, str) else "")
+    if done.returncode == -signal.SIGXCPU:
+        return _problem(sha, CPU, limits)
+    if done.returncode == MEMORY_EXIT or b"MemoryError" in done.stderr[-4000:]:
+        return _problem(sha, MEMORY, limits)
+    logging.getLogger(__name__).error(
+        "verification child ended with %s: %s", done.returncode, done.stderr[-500:].decode("utf-8", "replace")
+    )
+    return _problem(sha, FAILED, limits)
+
+
+PROBLEM_REASONS = {
+    UNREADABLE: "Filen kunde inte läsas som PDF: den är trasig, ofullständig eller ingen PDF.",
+    CPU: "Kontrollen avbröts: filen krävde mer än {cpu} s processortid.",
+    MEMORY: "Kontrollen avbröts: filen krävde mer än {memory} MB minne.",
+    TIMEOUT: "Kontrollen avbröts: den tog längre tid än {wall} s.",
+    FAILED: "Filen kunde inte kontrolleras: kontrollen avbröts oväntat.",
+    BUSY: "Kontrollen är upptagen just nu. Försök igen om en stund.",
+}
+"""The Swedish reason for each problem; ``{cpu}``, ``{memory}`` and ``{wall}`` are the limits."""
+
+
+def _problem(sha: str, code: str, limits: Limits = DEFAULT_LIMITS, *, detail: str = "") -> Verification:
+    """Build the result of a file that could not be checked."""
+    detail = detail[:300]
+    reason = PROBLEM_REASONS[code].format(
+        cpu=limits.cpu_seconds, memory=limits.memory_bytes // (1024 * 1024), wall=f"{limits.wall_seconds:g}"
+    )
+    if detail:
+        reason = f"{reason[:-1]} ({detail})."
+    return _invalid(sha, reason, problem=code, detail=detail)
+
+
+def verify_pdf_here(
+    data: bytes, *, trusted_certs: Iterable[bytes] = (), max_signatures: int = MAX_SIGNATURES
+) -> Verification:
+    """Check the first ``max_signatures`` signatures in this process (the child's work; no limits here)."""
     sha = hashlib.sha256(data).hexdigest()
     roots = load_certificates(trusted_certs)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = reader.embedded_regular_signatures
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        return _invalid(sha, f"Filen kunde inte läsas som PDF ({exc}).")
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        return _problem(sha, UNREADABLE, detail=str(exc))
     if not embedded:
         return _invalid(sha, "Dokumentet har ingen signatur.")
 
-    results: list[Verification] = []
-    for sig in embedded:
-        results.append(_verify_one(sig, roots, sha, count=len(embedded)))
+    count = len(embedded)
+    examined = embedded[: max(1, max_signatures)]
+    results = [replace(_verify_one(sig, roots, sha, count=count), examined=len(examined))
+               for sig in examined]
     bad = [r for r in results if not r.valid]
-    return bad[0] if bad else results[-1]
+    if bad:
+        return bad[0]
+    if count > len(examined):
+        return replace(
+            results[-1], valid=False,
+            reason=f"Dokumentet har {count} signaturer. Bara de {len(examined)} första kontrollerades, "
+            "så det går inte att säga att hela dokumentet är äkta.",
+        )
+    return results[-1]
 
 
 def _verify_one(sig: object, roots: list[asn1_x509.Certificate], sha: str, *, count: int) -> Verification:

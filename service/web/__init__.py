@@ -32,6 +32,7 @@ def create_app(config: Config, services=None) -> Flask:  # noqa: ANN001 - servic
     app.register_blueprint(archive.bp)
     app.register_blueprint(outbox.bp)
     app.register_blueprint(verify.bp)
+    verify.register_rate_limit(app)
 
     from service.web import filters, i18n
 

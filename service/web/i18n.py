@@ -101,6 +101,35 @@ ENGLISH = {
     "Till arkivet": "To the archive",
     "datum saknas": "no date",
     "Filen är för stor.": "The file is too large.",
+    "Detalj": "Detail",
+    "{rest} av filens {total} signaturer kontrollerades inte: högst {most} kontrolleras.": (
+        "{rest} of the file's {total} signatures were not examined: at most {most} are."
+    ),
+    "Filen kunde inte läsas som PDF: den är trasig, ofullständig eller ingen PDF.": (
+        "The file could not be read as a PDF: it is damaged, incomplete or not a PDF."
+    ),
+    "Kontrollen avbröts: filen krävde mer än {cpu} s processortid. "
+    "Minnesanteckningar från Minnes kontrolleras på en bråkdel av den tiden.": (
+        "The check was stopped: the file needed more than {cpu} s of processor time. "
+        "Minutes from Minnes are checked in a fraction of that."
+    ),
+    "Kontrollen avbröts: filen krävde mer än {memory} MB minne. "
+    "Minnesanteckningar från Minnes kräver en bråkdel av det.": (
+        "The check was stopped: the file needed more than {memory} MB of memory. "
+        "Minutes from Minnes need a fraction of that."
+    ),
+    "Kontrollen avbröts: den tog längre tid än {wall} s.": (
+        "The check was stopped: it took longer than {wall} s."
+    ),
+    "Filen kunde inte kontrolleras: kontrollen avbröts oväntat.": (
+        "The file could not be checked: the check ended unexpectedly."
+    ),
+    "Kontrollen är upptagen just nu. Försök igen om en stund.": (
+        "The checker is busy. Please try again shortly."
+    ),
+    "För många kontroller från din adress. Vänta en stund och försök igen.": (
+        "Too many checks from your address. Please wait a while and try again."
+    ),
 }
 """English for every Swedish text on the pages; the Swedish text is the key."""
 
