@@ -19,6 +19,7 @@ run: system-run $(VENV)/.installed
 test: system-test $(VENV)/.installed
 	$(BIN)/pytest -q -p no:cacheprovider
 	$(BIN)/ruff check service workers tests bench
+	$(BIN)/lint-imports --no-cache
 
 bench: system-test $(VENV)/.installed
 	@status=0; for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || { echo "   ($$b: goal not met)"; status=1; }; done; exit $$status

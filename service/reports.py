@@ -6,23 +6,24 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from service.archive.claims import OPEN_STATES, DeliveryState, InboundState, MinutesState, SendState
 from service.archive.db import Database, Delivery, Inbound, MinutesRow, OutgoingMail, utcnow
 
-STATE_NAMES = {
-    "received": "mottaget",
-    "processing": "behandlas",
-    "accepted": "godtaget",
-    "rejected": "avvisat",
-    "bounce": "studs",
-    "failed": "misslyckat",
-    "structured": "strukturerat",
-    "signed": "signerat",
-    "distributing": "skickas ut",
-    "distributed": "utskickat",
-    "pending": "väntar",
-    "sending": "skickas",
-    "sent": "skickat",
-    "deferred": "nytt försök senare",
+STATE_NAMES: dict[str, str] = {
+    InboundState.RECEIVED: "mottaget",
+    InboundState.PROCESSING: "behandlas",
+    InboundState.ACCEPTED: "godtaget",
+    InboundState.REJECTED: "avvisat",
+    InboundState.BOUNCE: "studs",
+    InboundState.FAILED: "misslyckat",
+    MinutesState.STRUCTURED: "strukturerat",
+    MinutesState.SIGNED: "signerat",
+    MinutesState.DISTRIBUTING: "skickas ut",
+    MinutesState.DISTRIBUTED: "utskickat",
+    SendState.PENDING: "väntar",
+    SendState.SENDING: "skickas",
+    SendState.SENT: "skickat",
+    SendState.DEFERRED: "nytt försök senare",
 }
 """Swedish names of the states shown to administrators."""
 
@@ -63,7 +64,8 @@ class Reports:
         with self.db.session() as s:
             for row in s.scalars(
                 select(Inbound).where(
-                    Inbound.state.in_(("received", "processing")), Inbound.received_at < limit
+                    Inbound.state.in_((InboundState.RECEIVED, InboundState.PROCESSING)),
+                    Inbound.received_at < limit,
                 )
             ):
                 out.append(
@@ -73,7 +75,8 @@ class Reports:
                 )
             for m in s.scalars(
                 select(MinutesRow).where(
-                    MinutesRow.state.in_(("structured", "signed")), MinutesRow.created_at < limit
+                    MinutesRow.state.in_((MinutesState.STRUCTURED, MinutesState.SIGNED)),
+                    MinutesRow.created_at < limit,
                 )
             ):
                 out.append(
@@ -84,17 +87,18 @@ class Reports:
                 )
             for d in s.scalars(
                 select(Delivery).where(
-                    Delivery.state.in_(("deferred", "sending", "pending")), Delivery.created_at < limit
+                    Delivery.state.in_(OPEN_STATES),
+                    Delivery.created_at < limit,
                 )
             ):
                 out.append(
                     f"utskick #{d.minutes_id} till {d.email}: {STATE_NAMES.get(d.state, d.state)}, "
                     f"{d.attempts} försök, senaste svar: {d.last_answer or '–'}"
                 )
-            for row in s.scalars(select(Inbound).where(Inbound.state == "failed")):
+            for row in s.scalars(select(Inbound).where(Inbound.state == InboundState.FAILED)):
                 out.append(f"inkommande #{row.id} ({row.message_id or 'utan Message-ID'}): "
                            f"misslyckades — {row.error_message or '–'}")
-            for d in s.scalars(select(Delivery).where(Delivery.state == "failed")):
+            for d in s.scalars(select(Delivery).where(Delivery.state == DeliveryState.FAILED)):
                 out.append(f"utskick #{d.minutes_id} till {d.email}: misslyckades — {d.last_answer or '–'}")
         return out
 

@@ -25,6 +25,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from service.archive.claims import DeliveryState, InboundState, MailState, MinutesState
+
 
 class ArchiveError(Exception):
     """The archive database could not be reached or written."""
@@ -51,8 +53,8 @@ class Inbound(Base):
     source: Mapped[str] = mapped_column(String(16))
     source_ref: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    state: Mapped[str] = mapped_column(String(16), default="received", index=True)
-    """received → processing → accepted | rejected | bounce | failed."""
+    state: Mapped[str] = mapped_column(String(16), default=InboundState.RECEIVED.value, index=True)
+    """received → processing → accepted | rejected | bounce | failed (:class:`InboundState`)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     claimed_by: Mapped[str] = mapped_column(String(200), default="")
@@ -78,8 +80,8 @@ class MinutesRow(Base):
     data: Mapped[str] = mapped_column(Text)
     """The structured minutes as JSON (contracts/structure-output.md)."""
     search_text: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[str] = mapped_column(String(16), default="structured", index=True)
-    """structured → signed → distributing → distributed."""
+    state: Mapped[str] = mapped_column(String(16), default=MinutesState.STRUCTURED.value, index=True)
+    """structured → signed → distributing → distributed (:class:`MinutesState`)."""
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
     certificate_sha256: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -103,8 +105,8 @@ class Delivery(Base):
     email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(16), default="employee")
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
-    """pending → sending → sent | deferred (→ sending again) | failed."""
+    state: Mapped[str] = mapped_column(String(16), default=DeliveryState.PENDING.value, index=True)
+    """pending → sending → sent | deferred (→ sending again) | failed (:class:`DeliveryState`)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_answer: Mapped[str] = mapped_column(Text, default="")
     message_id: Mapped[str] = mapped_column(String(998), default="")
@@ -126,7 +128,8 @@ class OutgoingMail(Base):
     kind: Mapped[str] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(320))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    state: Mapped[str] = mapped_column(String(16), default=MailState.PENDING.value, index=True)
+    """pending → sending → sent | deferred (→ sending again) | failed (:class:`MailState`)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_answer: Mapped[str] = mapped_column(Text, default="")
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
