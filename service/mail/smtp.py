@@ -8,8 +8,8 @@ import smtplib
 import ssl
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from service.config import SmtpSettings
 from service.mail.sending import Meanwhile, SendResult, TransportError, classify
 from service.mail.smtp_connect import (
     CONNECT_ERRORS,
@@ -23,6 +23,9 @@ from service.mail.smtp_connect import (
 )
 from service.mail.smtp_deadline import SEND_DEADLINE_TIMEOUTS, Watchdog
 from service.mail.wire import Mail, ascii_address, envelope_sender, wire_bytes
+
+if TYPE_CHECKING:
+    from service.config import SmtpSettings
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,13 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from service.config import SmtpSettings
 from service.mail.sending import classify
 from service.mail.tls import client_context
+
+if TYPE_CHECKING:
+    from service.config import SmtpSettings
 
 CONNECT_ERRORS = (smtplib.SMTPException, OSError, ValueError)
 """What opening, securing and logging in on a connection raise."""

@@ -14,8 +14,8 @@ The pieces live in their own modules, and are all importable from here as before
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from service.config import DeliverySettings
 from service.mail.outbox import OutboxSession, OutboxTransport, outbox_name
 from service.mail.sending import (
     OUTCOMES,
@@ -29,6 +29,9 @@ from service.mail.sending import (
 from service.mail.smtp import SmtpSession, SmtpTransport
 from service.mail.smtp_deadline import SEND_DEADLINE_TIMEOUTS
 from service.mail.wire import Mail, WireMessage, envelope_sender, wire_bytes
+
+if TYPE_CHECKING:
+    from service.config import DeliverySettings
 
 __all__ = [
     "OUTCOMES",
