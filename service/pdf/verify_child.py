@@ -30,7 +30,7 @@ def apply_limits(cpu_seconds: int, memory_bytes: int) -> None:
 
 def check(request: dict, data: bytes) -> dict:
     """Verify the PDF in this process and return the plain result."""
-    from service.pdf.verify import verify_pdf_here
+    from service.pdf.signatures import verify_pdf_here
 
     trusted = [base64.b64decode(c) for c in request.get("trusted", [])]
     result = verify_pdf_here(data, trusted_certs=trusted, max_signatures=int(request["max_signatures"]))

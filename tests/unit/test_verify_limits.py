@@ -11,6 +11,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from service import cli
 from service.bootstrap import Services, render_signed_pdf
+from service.pdf import signatures
 from service.pdf import verify as checking
 from service.web import create_app
 from tests.support.configs import make_config
@@ -101,7 +102,7 @@ def test_a_signed_pdf_verifies_in_the_child(installation, monkeypatch: pytest.Mo
     def not_here(*_a: object, **_k: object) -> None:
         raise AssertionError("the PDF was parsed in the calling process")
 
-    monkeypatch.setattr(checking, "verify_pdf_here", not_here)
+    monkeypatch.setattr(signatures, "verify_pdf_here", not_here)
     from service.bootstrap import trusted_certificates
 
     v = checking.verify_pdf(signed, trusted_certs=trusted_certificates(config, services.db))
@@ -131,8 +132,8 @@ def test_signatures_beyond_the_limit_keep_a_file_from_being_called_valid(
         return checking.Verification(valid=True, signer="S", signed_at=None, reason="ok", sha256=sha,
                                      signatures=count)
 
-    monkeypatch.setattr(checking, "_verify_one", every_one_valid)
-    v = checking.verify_pdf_here(add_signature_fields(signed, 12))  # the child's own work, in this process
+    monkeypatch.setattr(signatures, "_verify_one", every_one_valid)
+    v = signatures.verify_pdf_here(add_signature_fields(signed, 12))  # the child's own work, in this process
     assert len(seen) == 10
     assert not v.valid and v.signatures == 12 and v.examined == 10
     assert "Dokumentet har 12 signaturer. Bara de 10 första kontrollerades" in v.reason
