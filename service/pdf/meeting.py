@@ -45,8 +45,9 @@ def _subtitle(meeting: dict[str, Any], workplace: Workplace, name: str, w: dict[
 
 
 def title_block(minutes: dict[str, Any], workplace: Workplace, st: Styles, w: dict[str, str], *,
-                version: int, archive_url: str | None) -> list[Flowable]:
-    """Workplace, kind of meeting, date, time and place."""
+                version: int, archive_url: str | None,
+                replaces: tuple[int, str | None] | None = None) -> list[Flowable]:
+    """Workplace, kind of meeting, date, time, place, and which version this is and what it replaces."""
     meeting = minutes.get("meeting") or {}
     name = meeting.get("workplace_name") or workplace.name
     out: list[Flowable] = [
@@ -61,7 +62,13 @@ def title_block(minutes: dict[str, Any], workplace: Workplace, st: Styles, w: di
     if workplace.organisation:
         rows.append([w["organisation"], workplace.organisation])
     if version and version > 1:
-        rows.append([w["version"], w["version_text"].format(version=version)])
+        if replaces is not None and replaces[1]:
+            old, when = replaces
+            day = prose_date(when, w["language"])
+            label = w["version_replaces"].format(version=version, old=old, date=day)
+        else:
+            label = w["version_text"].format(version=version)
+        rows.append([w["version"], label])
     if archive_url:
         rows.append([w["archive"], archive_url])
     return [*out, label_table(rows, st, w["language"], framed=True), Spacer(1, 4)]

@@ -87,7 +87,8 @@ def render_reportlab(minutes: dict, workplace: Workplace, *, archive_url: str | 
 
 
 def _render(minutes: dict, workplace: Workplace, *, archive_url: str | None, version: int,
-            archival: bool) -> tuple[bytes, SignatureSlot | None, str]:
+            archival: bool, replaces: tuple[int, str | None] | None = None,
+            ) -> tuple[bytes, SignatureSlot | None, str]:
     """Lay out the minutes; with ``archival``, write PDF/A-1b with the empty signature field."""
     st = styles()
     w = _labels(workplace)
@@ -95,7 +96,8 @@ def _render(minutes: dict, workplace: Workplace, *, archive_url: str | None, ver
     name = meeting.get("workplace_name") or workplace.name
     title = w["title"].format(name=name, date=meeting.get("date") or "").strip()
     slots: list[SignatureSlot] = []
-    flowables = story(minutes, workplace, st, w, version=version, archive_url=archive_url, slots=slots)
+    flowables = story(minutes, workplace, st, w, version=version, archive_url=archive_url, slots=slots,
+                      replaces=replaces)
 
     footer = w["footer"].format(name=name, date=prose_date(meeting.get("date"), w["language"]))
     author = workplace.organisation or name
@@ -128,7 +130,11 @@ def _render(minutes: dict, workplace: Workplace, *, archive_url: str | None, ver
 
 
 def render_minutes(minutes: dict, workplace: Workplace, *, archive_url: str | None = None,
-                   version: int = 1) -> bytes:
-    """Render structured minutes as an unsigned PDF/A-1b document with room for the signature."""
-    pdf, _slot, _title = _render(minutes, workplace, archive_url=archive_url, version=version, archival=True)
+                   version: int = 1, replaces: tuple[int, str | None] | None = None) -> bytes:
+    """Render structured minutes as an unsigned PDF/A-1b document with room for the signature.
+
+    ``replaces`` is (the version, the ISO date it was signed) a correction replaces.
+    """
+    pdf, _slot, _title = _render(minutes, workplace, archive_url=archive_url, version=version, archival=True,
+                                 replaces=replaces)
     return pdf

@@ -52,10 +52,12 @@ def _item_heading(number: Any, title: Any, w: dict[str, str]) -> str:
 
 
 def story(minutes: dict[str, Any], workplace: Workplace, st: Styles, w: dict[str, str], *, version: int,
-          archive_url: str | None, slots: list[SignatureSlot]) -> list[Flowable]:
+          archive_url: str | None, slots: list[SignatureSlot],
+          replaces: tuple[int, str | None] | None = None) -> list[Flowable]:
     """Lay out the whole document with the labels ``w``; the signature's place is appended to ``slots``."""
     other_questions = w["other_questions"]
-    out: list[Flowable] = title_block(minutes, workplace, st, w, version=version, archive_url=archive_url)
+    out: list[Flowable] = title_block(minutes, workplace, st, w, version=version, archive_url=archive_url,
+                                      replaces=replaces)
     out += attendance_block(minutes, workplace, st, w)
 
     items = [i for i in minutes.get("items") or [] if isinstance(i, dict)]

@@ -122,3 +122,18 @@ def test_render_signed_pdf_signs_an_english_workplace_with_an_english_stamp(tmp_
             drawing = field.AP.N.read_bytes()
         assert all(label in drawing for label in ours) and theirs not in drawing
         assert verify_pdf(pdf, trusted_certs=trusted).valid
+
+
+def test_a_correction_says_which_version_it_is_and_which_one_it_replaces() -> None:
+    import dataclasses
+
+    from pdfminer.high_level import extract_text
+
+    pdf = render_minutes(short_minutes(), WORKPLACE, version=2, replaces=(1, "2026-11-21"))
+    text = " ".join(extract_text(io.BytesIO(pdf)).split())
+    assert "2, ersätter version 1 av den 21 november 2026" in text
+    english = render_minutes(short_minutes(), dataclasses.replace(WORKPLACE, language="en"), version=3,
+                             replaces=(2, "2026-11-22"))
+    assert "3, replaces version 2 of 22 November 2026" in " ".join(extract_text(io.BytesIO(english)).split())
+    first = " ".join(extract_text(io.BytesIO(render_minutes(short_minutes(), WORKPLACE))).split())
+    assert "ersätter" not in first
