@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.domain.minutes import Minutes
+from service.domain.minutes import Section as MinutesSection
 from service.domain.wording import OTHER_QUESTIONS as OTHER_QUESTIONS_BY_LANGUAGE
-from service.domain.wording import PDF, is_other_questions, language_of, words
+from service.domain.wording import PDF, language_of, words
 
 OTHER_QUESTIONS = OTHER_QUESTIONS_BY_LANGUAGE["sv"]
 """The agenda item unplanned sections are placed under (Swedish)."""
@@ -30,12 +32,9 @@ def _paragraphs(text: Any) -> list[str]:
     return [p.strip("\n") for p in raw.split("\n\n") if p.strip()]
 
 
-def _section(data: dict, number: int | None, title: str, missing: set) -> Section:
-    paragraphs = _paragraphs(data.get("text"))
-    decisions = [str(d) for d in data.get("decisions") or [] if d]
-    actions = [a for a in data.get("actions") or [] if isinstance(a, dict)]
-    covered = bool(paragraphs or decisions or actions) or bool(data.get("heading") and number not in missing)
-    return Section(number, title, paragraphs, decisions, actions, covered)
+def _section(item: MinutesSection, title: str, covered: bool) -> Section:
+    actions = [{"what": a.what, "owner": a.owner, "due": a.due} for a in item.actions]
+    return Section(item.number, title, _paragraphs(item.text), list(item.decisions), actions, covered)
 
 
 def minutes_sections(
@@ -44,30 +43,18 @@ def minutes_sections(
     """Return the agenda items in order (unplanned under Övriga frågor) and every action with its item.
 
     ``language`` is the page's, ``agenda_language`` the workplace's (which titles are Övriga frågor).
+    The order, what counts as covered and the actions are the typed minutes' own decisions, the same
+    the PDF makes.
     """
     w = words(PDF, language)
     other_questions = OTHER_QUESTIONS_BY_LANGUAGE[language_of(language)]
-    missing = set(minutes.get("missing") or [])
-    unplanned = [
-        _section(u, None, str(u.get("heading") or w["other"]), set())
-        for u in minutes.get("unplanned") or []
-        if isinstance(u, dict)
-    ]
-    for u in unplanned:
-        u.covered = True
+    typed = Minutes.from_json(minutes)
     sections: list[Section] = []
-    placed = False
-    for item in minutes.get("items") or []:
-        if not isinstance(item, dict):
-            continue
-        title = str(item.get("title") or item.get("heading") or "")
-        section = _section(item, item.get("number"), title, missing)
-        if is_other_questions(title, agenda_language or language) and unplanned:
-            section.unplanned, placed = unplanned, True
-            section.covered = True
+    for placed in typed.placed(agenda_language or language):
+        title = placed.item.name or other_questions
+        section = _section(placed.item, title, placed.covered)
+        section.unplanned = [_section(u, u.heading or w["other"], True) for u in placed.unplanned]
         sections.append(section)
-    if unplanned and not placed:
-        sections.append(Section(None, other_questions, [], [], [], True, unplanned))
     actions: list[dict] = []
     for s in sections:
         ref = w["item_ref"].format(number=s.number) if s.number is not None else s.title
