@@ -9,7 +9,7 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
 
-from service.domain.wording import is_other_questions
+from service.domain.minutes import Minutes
 from service.domain.workplace import Workplace
 from service.pdf.meeting import attendance_block, title_block
 from service.pdf.page import SlotFlowable
@@ -62,7 +62,6 @@ def story(minutes: dict[str, Any], workplace: Workplace, st: Styles, w: dict[str
 
     items = [i for i in minutes.get("items") or [] if isinstance(i, dict)]
     unplanned = [u for u in minutes.get("unplanned") or [] if isinstance(u, dict)]
-    missing = set(minutes.get("missing") or [])
     all_actions: list[dict[str, Any]] = []
 
     def unplanned_sections() -> list[Flowable]:
@@ -76,29 +75,27 @@ def story(minutes: dict[str, Any], workplace: Workplace, st: Styles, w: dict[str
             all_actions.extend({**a, "_item": ref} for a in _actions(sec))
         return sections
 
-    placed_unplanned = False
-    for item in items:
-        number = item.get("number")
-        title = item.get("title") or item.get("heading") or ""
-        is_other = is_other_questions(title, w["language"])
+    # Order, what counts as covered and where unplanned sections go: the typed minutes decide.
+    by_number = {item.get("number"): item for item in items}
+    for placed in Minutes.from_json(minutes).placed(w["language"]):
         out.append(CondPageBreak(40 * mm))
+        if placed.item.number is None:  # no Övriga frågor on the agenda: the unplanned come last
+            out.append(Paragraph(text(other_questions), st.h1))
+            out += unplanned_sections()
+            continue
+        item = by_number.get(placed.item.number, {})
+        number, title = placed.item.number, placed.item.name
         out.append(Paragraph(_item_heading(number, title, w), st.h1))
         body = _section_body(item, st, w)
-        covered = bool(body) or (item.get("heading") and number not in missing)
-        if is_other and unplanned:
+        if placed.unplanned:
             out += body
             out += unplanned_sections()
-            placed_unplanned = True
-        elif not covered:
+        elif not placed.covered:
             out.append(Paragraph(w["not_covered"], st.muted))
         else:
             out += body
         ref = w["item_ref"].format(number=number) if number is not None else str(title)
         all_actions.extend({**a, "_item": ref} for a in _actions(item))
-    if unplanned and not placed_unplanned:
-        out.append(CondPageBreak(40 * mm))
-        out.append(Paragraph(text(other_questions), st.h1))
-        out += unplanned_sections()
 
     out.append(CondPageBreak(40 * mm))
     out.append(Paragraph(w["actions"], st.h1))
