@@ -63,6 +63,8 @@ def render_signed_pdf(
     archive_url: str | None = None,
     db: Database | None = None,
     with_certificate: bool = False,
+    version: int = 1,
+    replaces: tuple[int, str | None] | None = None,
 ):  # noqa: ANN201 - bytes, or (bytes, certificate sha256)
     """Render and sign the minutes PDF; record the signing certificate in the archive when given."""
     from service.pdf.render import render_minutes
@@ -70,7 +72,7 @@ def render_signed_pdf(
     if workplace is None:
         workplace = config.workplace((minutes.get("meeting") or {}).get("workplace", ""))
     signer = signer_for(config)
-    pdf = render_minutes(minutes, workplace, archive_url=archive_url)
+    pdf = render_minutes(minutes, workplace, archive_url=archive_url, version=version, replaces=replaces)
     signed = signer.sign(pdf, verify_url=verify_url(config), language=workplace.language)
     pem = signer.certificate_pem
     cert_sha = hashlib.sha256(pem).hexdigest()
@@ -84,9 +86,11 @@ def render_signed_pdf(
 def pdf_signer(config: Config, db: Database) -> SignPdf:
     """Return the function that renders and signs a minutes PDF, recording its certificate in ``db``."""
 
-    def sign_pdf(minutes: dict, workplace: Workplace, *, archive_url: str) -> tuple[bytes, str]:
+    def sign_pdf(minutes: dict, workplace: Workplace, *, archive_url: str, version: int = 1,
+                 replaces: tuple[int, str | None] | None = None) -> tuple[bytes, str]:
         return render_signed_pdf(
-            config, minutes, workplace, archive_url=archive_url, db=db, with_certificate=True
+            config, minutes, workplace, archive_url=archive_url, db=db, with_certificate=True,
+            version=version, replaces=replaces,
         )
 
     return sign_pdf

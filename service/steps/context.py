@@ -43,8 +43,12 @@ class NoQueue:
 class SignPdf(Protocol):
     """Render and sign the PDF of structured minutes; return it and its certificate's sha256."""
 
-    def __call__(self, minutes: dict, workplace: Workplace, *, archive_url: str) -> tuple[bytes, str]:
-        """Return (signed PDF, sha256 of the signing certificate), the certificate on record."""
+    def __call__(self, minutes: dict, workplace: Workplace, *, archive_url: str, version: int = 1,
+                 replaces: tuple[int, str | None] | None = None) -> tuple[bytes, str]:
+        """Return (signed PDF, sha256 of the signing certificate), the certificate on record.
+
+        ``version`` is the minutes version; ``replaces`` (version, ISO date) the one a correction replaces.
+        """
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,12 @@ def sign(ctx: StepContext, minutes_id: int) -> None:
         if m is None:
             return
         state, pdf_sha = m.state, m.pdf_sha256
-        data, wp_id = m.minutes, m.workplace_id
+        data, wp_id, version = m.minutes, m.workplace_id, m.version
+        replaces = _replaced(s, m)
     if state == MinutesState.STRUCTURED or not pdf_sha:
         workplace = ctx.config.workplace(wp_id)
-        pdf, cert_sha = ctx.sign_pdf(data, workplace, archive_url=ctx.archive_url(minutes_id))
+        pdf, cert_sha = ctx.sign_pdf(data, workplace, archive_url=ctx.archive_url(minutes_id),
+                                     version=version, replaces=replaces)
         key = ctx.files.put(pdf)
         with ctx.db.session() as s:
             m = s.get(MinutesRow, minutes_id)
@@ -36,6 +38,23 @@ def sign(ctx: StepContext, minutes_id: int) -> None:
                 m.state = MinutesState.SIGNED
     _create_deliveries(ctx, minutes_id)
     ctx.enqueue("distribute", minutes_id)
+
+
+def _replaced(s: Session, m: MinutesRow) -> tuple[int, str | None] | None:
+    """Return (version, ISO date it was signed) of the version a correction replaces, or None."""
+    if m.version <= 1:
+        return None
+    older = s.scalar(
+        select(MinutesRow)
+        .where(MinutesRow.workplace_id == m.workplace_id, MinutesRow.meeting_date == m.meeting_date,
+               MinutesRow.version < m.version)
+        .order_by(MinutesRow.version.desc())
+        .limit(1)
+    )
+    if older is None:
+        return None
+    when = older.signed_at or older.created_at
+    return older.version, when.date().isoformat() if when else None
 
 
 def _create_deliveries(ctx: StepContext, minutes_id: int) -> None:

@@ -108,3 +108,23 @@ def test_work_lost_by_redis_is_found_by_the_sweeper(services, redis_server, smtp
         services.pipeline.sweep()
         drain(services, redis_server.url)
     assert len(kinds(smtp_sink).get("distribution", [])) == 10
+
+
+def test_a_correction_pdf_says_it_is_version_2_and_replaces_version_1(services, redis_server, smtp_sink):
+    raw = (CASES / "d01-plain-numbered" / "message.eml").read_bytes()
+    services.pipeline.accept(raw, source="test")
+    drain(services, redis_server.url)
+    corrected = raw.replace(b"Message-ID: <", b"Message-ID: <rattad-", 1)
+    assert corrected != raw
+    services.pipeline.accept(corrected.replace(b"Maria", b"Maria L.", 1), source="test")
+    drain(services, redis_server.url)
+    with services.db.session() as s:
+        rows = s.scalars(select(MinutesRow).order_by(MinutesRow.version)).all()
+        versions = [(r.version, r.pdf_sha256) for r in rows]
+    assert [v for v, _ in versions] == [1, 2]
+    pdf = services.files.get(versions[1][1])
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "2, ersätter version 1 av den" in " ".join(text.split())
+    first = subprocess.run(["pdftotext", "-", "-"], input=services.files.get(versions[0][1]),
+                           capture_output=True, check=True).stdout.decode()
+    assert "ersätter" not in first
