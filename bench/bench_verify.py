@@ -32,7 +32,7 @@ SLACK_MB = 20.0
 """How much the web process may have grown after the answers."""
 
 FIELDS = (1000, 2000)
-"""Signature fields in the hostile files: the issue's 201 KB file, and one about the size of its 367 KB one."""
+"""Signature fields in the hostile files: the issue's 201 KB file, and one about its 367 KB one's size."""
 
 PASSPHRASE = "bench-lösen"
 
@@ -41,7 +41,8 @@ MINUTES = {
     "meeting": {"workplace": "hemtjanst-norr", "workplace_name": "Hemtjänst Norr", "kind": "apt",
                 "date": "2026-11-20", "start": "13:00", "end": "14:30", "location": "Personalrummet"},
     "sender": {"name": "Anna Svensson", "email": "anna.svensson@exempelby.se"},
-    "roles": {"chair": "Maria Lind", "note_taker": "Anna Svensson", "adjusters": [], "safety_reps": ["Karin Berg"]},
+    "roles": {"chair": "Maria Lind", "note_taker": "Anna Svensson", "adjusters": [],
+              "safety_reps": ["Karin Berg"]},
     "attendance": {"present": ["Maria Lind", "Karin Berg", "Anna Svensson"], "absent": []},
     "items": [{"number": 1, "title": "Arbetsmiljö och hälsa", "heading": "1. Arbetsmiljö",
                "text": "Skyddsronden är klar.", "decisions": ["En riskbedömning görs."], "actions": []}],
