@@ -43,9 +43,21 @@ class InboundState(StrEnum):
     FAILED = "failed"
     """Processing crashed too often; left for an administrator."""
 
+    REPLY = "reply"
+    """An answer to one of Minnes's requests (or a refused attempt at one); never a draft."""
+
 
 class MinutesState(StrEnum):
     """How far one minutes version has come (``minutes.state``)."""
+
+    HELD = "held"
+    """Structured and stored, waiting at a gate (``minutes.gate``); nobody but the asked has heard of it."""
+
+    STOPPED = "stopped"
+    """Stopped at a gate by the person asked; never signed or sent."""
+
+    EXPIRED = "expired"
+    """Waited at a gate longer than allowed; never signed or sent."""
 
     STRUCTURED = "structured"
     """Stored as structured JSON; its PDF is not signed yet."""
@@ -58,6 +70,39 @@ class MinutesState(StrEnum):
 
     DISTRIBUTED = "distributed"
     """Every delivery has settled (sent or failed)."""
+
+
+class Gate(StrEnum):
+    """A gate a minutes version waits at before it is signed (DESIGN "Gates")."""
+
+    CONFIRM = "confirm"
+    """The sender was not authenticated; the roster address it claims must confirm."""
+
+
+class RequestKind(StrEnum):
+    """What one request asks (``request.kind``)."""
+
+    CONFIRM = "confirm"
+    """Did you send this draft? Asked of the roster address an unauthenticated draft claims."""
+
+
+class Answer(StrEnum):
+    """How a request was answered (``request.answer``)."""
+
+    CONFIRMED = "confirmed"
+    """Yes: the minutes may go on."""
+
+    STOPPED = "stopped"
+    """No: the minutes stop here."""
+
+    COMMENT = "comment"
+    """Something else, kept for the note-taker; the minutes wait for a corrected draft."""
+
+    EXPIRED = "expired"
+    """Nobody answered in time."""
+
+    REPLACED = "replaced"
+    """A newer request took its place."""
 
 
 class SendState(StrEnum):

@@ -64,6 +64,8 @@ class Inbound(Base):
     error_code: Mapped[str] = mapped_column(String(64), default="")
     error_message: Mapped[str] = mapped_column(Text, default="")
     minutes_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    message_id_reused: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Its Message-ID was seen before on a message with other content: a new message all the same."""
 
 
 class MinutesRow(Base):
@@ -81,7 +83,9 @@ class MinutesRow(Base):
     """The structured minutes as JSON (contracts/structure-output.md)."""
     search_text: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(16), default=MinutesState.STRUCTURED.value, index=True)
-    """structured → signed → distributing → distributed (:class:`MinutesState`)."""
+    """(held →) structured → signed → distributing → distributed (:class:`MinutesState`)."""
+    gate: Mapped[str] = mapped_column(String(16), default="")
+    """The gate a held version waits at (:class:`Gate`), '' when it waits at none."""
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
     certificate_sha256: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -137,6 +141,31 @@ class OutgoingMail(Base):
     claimed_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class GateRequest(Base):
+    """A question Minnes asked one person about one minutes version, answered by reply or link."""
+
+    __tablename__ = "request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    """What is asked (:class:`RequestKind`)."""
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    """The address the request went to; only a reply from it counts."""
+    reply_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 of the token in the request's Message-ID (the token itself is never stored)."""
+    link_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 of the token in the request's link."""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    mailed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    """When the request mail was queued; None while the hourly limit per address holds it back."""
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    answer: Mapped[str] = mapped_column(String(16), default="")
+    """How it was answered (:class:`Answer`), '' while open."""
+    answer_text: Mapped[str] = mapped_column(Text, default="")
 
 
 class SigningCertificate(Base):
