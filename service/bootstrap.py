@@ -170,8 +170,12 @@ def verify_pdf_file(config: Config, data: bytes, db: Database | None = None):  #
 
 def check_config(config: Config) -> list[str]:
     """Return what a newcomer must fix beyond what loading already checked."""
+    from service.config.loading import DEPRECATED_KEYS, deprecated_keys
+
     problems: list[str] = []
     s = config.settings
+    for dotted in deprecated_keys(config.directory):
+        problems.append(f"{dotted} är föråldrad — {DEPRECATED_KEYS[dotted]}")
     for wp in config.workplaces.values():
         if not wp.managers:
             problems.append(f"{wp.id}: rostern saknar chef (role = manager)")

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from service.config.errors import ConfigError
-from service.config.sections import build_section, read_toml
+from service.config.sections import build_section, env_name, read_toml
 from service.config.settings import Config, DatabaseSettings, Settings
 from service.config.workplaces import load_workplace
 from service.domain.workplace import Workplace
@@ -33,7 +33,41 @@ def load_settings(directory: Path) -> Settings:
     settings: Settings = build_section(Settings, data, "", path, directory.resolve())
     url = _resolve_sqlite(settings.database.url, directory.resolve())
     settings = dataclasses.replace(settings, database=DatabaseSettings(url=url))
+    settings = _read_deprecated(settings, data)
     _check_policies(settings, path)
+    return settings
+
+
+UNAUTHENTICATED_POLICIES = ("confirm", "reject", "accept")
+"""The values of ``intake.unauthenticated_sender``."""
+
+DEPRECATED_KEYS = {
+    "intake.require_authenticated_sender": 'använd intake.unauthenticated_sender ("confirm", "reject" '
+    'eller "accept"); true läses som "reject", false som standardvärdet "confirm"',
+}
+"""Keys that still read, and what to write instead."""
+
+
+def deprecated_keys(directory: Path) -> list[str]:
+    """Return the deprecated keys a configuration folder sets (in its file or the environment)."""
+    data = read_toml(directory / "minnes.toml")
+    found = []
+    for dotted in DEPRECATED_KEYS:
+        section, key = dotted.split(".")
+        if key in (data.get(section) or {}) or os.environ.get(env_name(dotted)) is not None:
+            found.append(dotted)
+    return found
+
+
+def _read_deprecated(settings: Settings, data: dict) -> Settings:
+    """Read ``require_authenticated_sender = true`` as ``unauthenticated_sender = "reject"``."""
+    intake = data.get("intake") or {}
+    explicit = "unauthenticated_sender" in intake or os.environ.get(
+        env_name("intake.unauthenticated_sender")) is not None
+    if settings.intake.require_authenticated_sender and not explicit:
+        return dataclasses.replace(
+            settings, intake=dataclasses.replace(settings.intake, unauthenticated_sender="reject")
+        )
     return settings
 
 
@@ -49,6 +83,19 @@ def _check_policies(settings: Settings, path: Path) -> None:
                 f'{path}: {key}.security = "none" är bara tillåtet mot localhost'
                 " — använd ssl eller starttls"
             )
+    if settings.intake.unauthenticated_sender not in UNAUTHENTICATED_POLICIES:
+        raise ConfigError(
+            f"{path}: intake.unauthenticated_sender = {settings.intake.unauthenticated_sender!r} — "
+            'skriv "confirm", "reject" eller "accept"'
+        )
+    if settings.intake.confirm_days <= 0:
+        raise ConfigError(f"{path}: intake.confirm_days måste vara större än 0")
+    header = settings.intake.trusted_internal_header
+    if header and (":" not in header or not header.split(":", 1)[1].strip()):
+        raise ConfigError(
+            f"{path}: intake.trusted_internal_header ska vara ”Namn: värde”, till exempel "
+            "”X-MS-Exchange-Organization-AuthAs: Internal”"
+        )
     if settings.intake.max_message_bytes <= 0:
         raise ConfigError(f"{path}: intake.max_message_bytes måste vara större än 0")
 

@@ -74,8 +74,19 @@ class IntakeSettings:
     trusted_authserv_id: str = ""
     """Only Authentication-Results headers from this host count."""
 
+    unauthenticated_sender: str = "confirm"
+    """What a draft the trusted MX did not authenticate gets: ``confirm`` (held until its sender
+    confirms by reply or link), ``reject`` (``sender_not_authenticated``) or ``accept`` (sent as is)."""
+
+    trusted_internal_header: str = ""
+    """``Name: value`` the organisation's own mail system adds to internal mail and strips from
+    outside mail (e.g. ``X-MS-Exchange-Organization-AuthAs: Internal``); '' when none is trusted."""
+
+    confirm_days: int = 7
+    """An unconfirmed draft expires after this many days."""
+
     require_authenticated_sender: bool = False
-    """Require ``dmarc=pass`` (or an aligned ``dkim=pass``) for every message."""
+    """Deprecated: ``true`` reads as ``unauthenticated_sender = "reject"``, ``false`` as the default."""
 
     max_message_bytes: int = 26_214_400
     """Larger messages are rejected as ``message_too_large``."""
@@ -112,6 +123,10 @@ class StorageSettings:
 
     path: Path = Path("../var/files")
     """Folder for content-addressed files."""
+
+    state_path: Path = Path("../var")
+    """What Minnes generates for itself (the local Redis password, the demo key's passphrase), in a
+    0700 folder, each file 0600."""
 
 
 @dataclass(frozen=True)
