@@ -38,9 +38,6 @@ def load_settings(directory: Path) -> Settings:
     return settings
 
 
-UNAUTHENTICATED_POLICIES = ("confirm", "reject", "accept")
-"""The values of ``intake.unauthenticated_sender``."""
-
 DEPRECATED_KEYS = {
     "intake.require_authenticated_sender": 'använd intake.unauthenticated_sender ("confirm", "reject" '
     'eller "accept"); true läses som "reject", false som standardvärdet "confirm"',
@@ -83,11 +80,6 @@ def _check_policies(settings: Settings, path: Path) -> None:
                 f'{path}: {key}.security = "none" är bara tillåtet mot localhost'
                 " — använd ssl eller starttls"
             )
-    if settings.intake.unauthenticated_sender not in UNAUTHENTICATED_POLICIES:
-        raise ConfigError(
-            f"{path}: intake.unauthenticated_sender = {settings.intake.unauthenticated_sender!r} — "
-            'skriv "confirm", "reject" eller "accept"'
-        )
     if settings.intake.confirm_days <= 0:
         raise ConfigError(f"{path}: intake.confirm_days måste vara större än 0")
     header = settings.intake.trusted_internal_header
