@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import select
 
 from service.archive.db import Delivery, Inbound
 from service.bootstrap import Services
 from tests.integration.test_pipeline import drain, kinds
 from tests.support.configs import make_config
-
-CASES = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cases"
+from tests.support.drafts import authenticated, corpus_draft
 
 
 def dsn(message_id: str, recipient: str, action: str = "failed", status: str = "5.1.1") -> bytes:
@@ -54,7 +51,7 @@ def test_bounce_marks_the_recipient_failed_and_reports_it(tmp_path, redis_server
         tmp_path / "config", redis_url=redis_server.url, smtp_port=smtp_sink.port, database_url=database_url
     )
     with Services(config) as services:
-        services.pipeline.accept((CASES / "d01-plain-numbered" / "message.eml").read_bytes(), source="test")
+        services.pipeline.accept(authenticated(corpus_draft("d01-plain-numbered")), source="test")
         drain(services, redis_server.url)
         with services.db.session() as s:
             target = s.scalar(select(Delivery).where(Delivery.email == "peter.ost@exempelby.se"))
@@ -84,7 +81,7 @@ def test_bounce_marks_the_recipient_failed_and_reports_it(tmp_path, redis_server
 def test_a_report_about_someone_else_marks_nobody(tmp_path, redis_server, smtp_sink):
     config = make_config(tmp_path / "config", redis_url=redis_server.url, smtp_port=smtp_sink.port)
     with Services(config) as services:
-        services.pipeline.accept((CASES / "d01-plain-numbered" / "message.eml").read_bytes(), source="test")
+        services.pipeline.accept(authenticated(corpus_draft("d01-plain-numbered")), source="test")
         drain(services, redis_server.url)
         with services.db.session() as s:
             target = s.scalar(select(Delivery).where(Delivery.email == "peter.ost@exempelby.se"))

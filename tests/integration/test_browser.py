@@ -16,9 +16,7 @@ from service.bootstrap import Services
 from service.web import create_app
 from tests.support.chromium import PHONE, Browser, ChromiumMissing
 from tests.support.configs import make_config
-
-CASES = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cases"
-"""The corpus drafts."""
+from tests.support.drafts import authenticated, corpus_draft
 
 SHOTS = os.environ.get("MINNES_SCREENSHOTS", "")
 """A folder to keep the screenshots in, for looking at the pages; a temporary one when unset."""
@@ -39,7 +37,7 @@ class Site:
 def _publish(services: Services, case: str) -> int:
     """Take a corpus draft through the whole pipeline; return its minutes id."""
     pipeline = services.pipeline
-    accepted = pipeline.accept((CASES / case / "message.eml").read_bytes(), source="test")
+    accepted = pipeline.accept(authenticated(corpus_draft(case)), source="test")
     pipeline.process(accepted.id)
     with services.db.session() as s:
         minutes_id = s.get(Inbound, accepted.id).minutes_id

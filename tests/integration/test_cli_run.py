@@ -7,14 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from sqlalchemy import select
 
 from service.archive.db import Database, MinutesRow, OutgoingMail
 from tests.support.configs import write_config
+from tests.support.drafts import authenticated, corpus_draft
 
-CASES = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cases"
 MINNES = [sys.executable, "-m", "service.cli"]
 
 
@@ -39,7 +38,8 @@ def test_ingest_then_run_delivers_to_everyone_and_receipts_the_note_taker(
     folder = write_config(
         tmp_path / "config", redis_url=redis_server.url, smtp_port=smtp_sink.port, database_url=database_url
     )
-    draft = CASES / "d01-plain-numbered" / "message.eml"
+    draft = tmp_path / "utkast.eml"  # as the MX delivered it: authenticated
+    draft.write_bytes(authenticated(corpus_draft("d01-plain-numbered")))
     env = dict(os.environ, MINNES_SIGNING_PASSPHRASE="test-lösen")
     ingest = subprocess.run(
         [*MINNES, "ingest", "--config", str(folder), str(draft)],

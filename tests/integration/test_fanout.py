@@ -15,6 +15,7 @@ from service.bootstrap import Services
 from service.config import load_config
 from service.mail.transport import SmtpTransport, WireMessage
 from tests.support.configs import write_config
+from tests.support.drafts import authenticated
 from tests.support.rosters import draft, write_workplace
 from tests.support.smtp import SmtpSink
 
@@ -23,7 +24,7 @@ def _prepared(folder: Path, port: int, database_url: str, size: int) -> tuple[Se
     config_dir = write_config(folder, smtp_port=port, database_url=database_url)
     roster = write_workplace(config_dir, size)
     services = Services(load_config(config_dir), queue=False)
-    inbound = services.pipeline.accept(draft(roster, tag=str(time.time_ns())), source="test")
+    inbound = services.pipeline.accept(authenticated(draft(roster, tag=str(time.time_ns()))), source="test")
     services.pipeline.process(inbound.id)
     with services.db.session() as s:
         minutes_id = s.scalar(select(MinutesRow.id).where(MinutesRow.inbound_id == inbound.id))

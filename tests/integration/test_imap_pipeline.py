@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -11,10 +10,9 @@ from service.archive.db import Inbound
 from service.bootstrap import Services
 from tests.integration.test_pipeline import drain, kinds
 from tests.support.configs import make_config
+from tests.support.drafts import authenticated, corpus_draft
 from workers.imap import ImapIntake
 from workers.runner import _acceptor
-
-CASES = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cases"
 
 
 def test_imap_draft_to_delivered_minutes(
@@ -36,8 +34,8 @@ def test_imap_draft_to_delivered_minutes(
             "failed_folder": "Minnes/Kunde inte behandlas",
         },
     )
-    draft = (CASES / "d01-plain-numbered" / "message.eml").read_bytes()
-    stranger = (CASES / "d10-unknown-sender" / "message.eml").read_bytes()
+    draft = authenticated(corpus_draft("d01-plain-numbered"))
+    stranger = corpus_draft("d10-unknown-sender")  # unauthenticated and on no roster
     dovecot.append(draft)
     dovecot.append(stranger)
 

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from service import bootstrap
 from service.bootstrap import Services, render_signed_pdf, verify_pdf_file
 from tests.support.configs import make_config
-
-CASES = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cases"
+from tests.support.drafts import authenticated, corpus_draft
 
 
 def _minutes(config) -> dict:  # noqa: ANN001
     from service.structuring import structure_message
 
-    raw = (CASES / "d01-plain-numbered" / "message.eml").read_bytes()
+    raw = authenticated(corpus_draft("d01-plain-numbered"))
     return json.loads(json.dumps(structure_message(raw, config).output))
 
 

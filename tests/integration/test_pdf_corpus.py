@@ -11,8 +11,8 @@ import pytest
 
 from tests.integration.test_pdf_tools import preflight, run, tool
 from tests.support.configs import write_config
+from tests.support.drafts import CASES
 
-CASES = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cases"
 ACCEPTED = sorted(
     p.name
     for p in CASES.iterdir()

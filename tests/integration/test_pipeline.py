@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -13,9 +12,8 @@ from sqlalchemy import select
 from service.archive.db import Delivery, Inbound, MinutesRow
 from service.bootstrap import Services
 from tests.support.configs import make_config
+from tests.support.drafts import authenticated, corpus_draft
 from workers import jobs
-
-CASES = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cases"
 
 
 def drain(services: Services, redis_url: str) -> None:
@@ -45,7 +43,7 @@ def services(tmp_path, redis_server, smtp_sink, database_url):  # noqa: ANN001, 
 
 
 def test_draft_is_delivered_once_to_every_roster_address(services, redis_server, smtp_sink, tmp_path):
-    raw = (CASES / "d01-plain-numbered" / "message.eml").read_bytes()
+    raw = authenticated(corpus_draft("d01-plain-numbered"))
     first = services.pipeline.accept(raw, source="test")
     again = services.pipeline.accept(raw, source="test")
     assert first.created and not again.created and again.id == first.id
@@ -87,7 +85,7 @@ def test_draft_is_delivered_once_to_every_roster_address(services, redis_server,
 
 
 def test_unknown_sender_is_stored_rejected_and_answered_by_nobody(services, redis_server, smtp_sink):
-    raw = (CASES / "d10-unknown-sender" / "message.eml").read_bytes()
+    raw = corpus_draft("d10-unknown-sender")  # unauthenticated and on no roster
     accepted = services.pipeline.accept(raw, source="test")
     drain(services, redis_server.url)
     with services.db.session() as s:
@@ -99,7 +97,7 @@ def test_unknown_sender_is_stored_rejected_and_answered_by_nobody(services, redi
 
 
 def test_work_lost_by_redis_is_found_by_the_sweeper(services, redis_server, smtp_sink):
-    raw = (CASES / "d01-plain-numbered" / "message.eml").read_bytes()
+    raw = authenticated(corpus_draft("d01-plain-numbered"))
     services.pipeline.accept(raw, source="test")
     redis_server.client().flushall()
     drain(services, redis_server.url)
@@ -111,7 +109,7 @@ def test_work_lost_by_redis_is_found_by_the_sweeper(services, redis_server, smtp
 
 
 def test_a_correction_pdf_says_it_is_version_2_and_replaces_version_1(services, redis_server, smtp_sink):
-    raw = (CASES / "d01-plain-numbered" / "message.eml").read_bytes()
+    raw = authenticated(corpus_draft("d01-plain-numbered"))
     services.pipeline.accept(raw, source="test")
     drain(services, redis_server.url)
     corrected = raw.replace(b"Message-ID: <", b"Message-ID: <rattad-", 1)

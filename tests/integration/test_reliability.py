@@ -1,9 +1,10 @@
 """Delivery that loses nobody and sends nothing twice, on real Redis, rq workers, SMTP and both databases.
 
 Each test writes a configuration the way an administrator would, plus a workplace with a roster of
-its own (tests/support/rosters.py), takes a draft from a roster member in through the pipeline, and
-lets real rq workers — in this process, or as separate `minnes worker` / `minnes sweep` /
-`minnes run` processes where a process must die — deliver it to a fault-injecting SMTP sink.
+its own (tests/support/rosters.py), takes a draft from a roster member in through the pipeline (with
+the trusted MX's Authentication-Results, tests/support/drafts.py), and lets real rq workers — in this
+process, or as separate `minnes worker` / `minnes sweep` / `minnes run` processes where a process
+must die — deliver it to a fault-injecting SMTP sink.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from service.archive.db import Delivery, MinutesRow, OutgoingMail
 from service.bootstrap import Services
 from service.config import load_config
 from tests.support.configs import write_config
+from tests.support.drafts import authenticated
 from tests.support.redis import RedisServer
 from tests.support.rosters import Roster, draft, write_workplace
 from tests.support.smtp import Received, SmtpSink
@@ -203,7 +205,7 @@ def test_a_third_deferred_at_first_are_reached_once_and_no_report_is_sent(rig_fa
     assert len(slow) * 3 >= len(rig.roster.people)
     rig.sink.configure(defer={address: 2 for address in slow})
 
-    accepted = rig.services.pipeline.accept(draft(rig.roster), source="test")
+    accepted = rig.services.pipeline.accept(authenticated(draft(rig.roster)), source="test")
     assert accepted.created
     rig.settle(rig.distributed)
 
@@ -225,7 +227,7 @@ def test_a_550_fails_that_recipient_and_the_report_names_them(rig_factory):  # n
     gone = rig.roster.people[5]
     rig.sink.configure(reject={gone.email})
 
-    rig.services.pipeline.accept(draft(rig.roster), source="test")
+    rig.services.pipeline.accept(authenticated(draft(rig.roster)), source="test")
     rig.settle(rig.distributed)
 
     others = [a for a in rig.roster.emails if a != gone.email]
@@ -269,7 +271,7 @@ def test_421_on_connect_defers_everyone_then_everyone_is_reached(rig_factory):  
     rig = rig_factory(12)
     rig.sink.configure(refuse_connections=10_000)
 
-    rig.services.pipeline.accept(draft(rig.roster), source="test")
+    rig.services.pipeline.accept(authenticated(draft(rig.roster)), source="test")
     rig.drain()  # process, receipt, sign, distribute: every connection refused
 
     rows = rig.deliveries()
@@ -305,7 +307,7 @@ def test_worker_sigkilled_twice_mid_fan_out_then_minnes_run_reaches_everyone(rig
     everyone = set(rig.roster.emails)
     sweeper = rig.start("sweep")
     worker = rig.start("worker")
-    rig.services.pipeline.accept(draft(rig.roster), source="test")
+    rig.services.pipeline.accept(authenticated(draft(rig.roster)), source="test")
 
     for kills, threshold in enumerate((35, 80), start=1):
         wait_until(lambda t=threshold: len(rig.mails("distribution")) >= t, 60, rig, f"{threshold} delivered")
@@ -337,7 +339,7 @@ def test_redis_flushed_mid_fan_out_everyone_is_still_reached(rig_factory):  # no
     rig.sink.configure(data_delay=0.02, defer={address: 1 for address in slow})
     rig.start("sweep")
     rig.start("worker")
-    rig.services.pipeline.accept(draft(rig.roster), source="test")
+    rig.services.pipeline.accept(authenticated(draft(rig.roster)), source="test")
 
     wait_until(lambda: len(rig.mails("distribution")) >= 15, 60, rig, "15 delivered")
     rig.redis.client().flushall()
@@ -357,7 +359,7 @@ def test_two_workers_racing_for_the_same_deliveries_send_each_once(rig_factory):
     rig = rig_factory(100)
     rig.sink.configure(data_delay=0.01)
     workers = [rig.start("worker"), rig.start("worker")]
-    rig.services.pipeline.accept(draft(rig.roster), source="test")
+    rig.services.pipeline.accept(authenticated(draft(rig.roster)), source="test")
 
     def fanning_out() -> bool:
         m = rig.minutes()
@@ -385,7 +387,7 @@ def test_two_workers_racing_for_the_same_deliveries_send_each_once(rig_factory):
 def test_sweeping_while_no_worker_runs_queues_each_piece_of_work_once(rig_factory):  # noqa: ANN001
     """A weekend without workers must not leave thousands of copies of one job in Redis."""
     rig = rig_factory(6)
-    rig.services.pipeline.accept(draft(rig.roster), source="test")
+    rig.services.pipeline.accept(authenticated(draft(rig.roster)), source="test")
     for _ in range(10):
         rig.services.pipeline.sweep()
     queue = Queue(rig.services.config.settings.worker.queue, connection=rig.redis.client())

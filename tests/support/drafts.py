@@ -6,6 +6,11 @@ import email.policy
 import email.utils
 from email.parser import BytesHeaderParser
 
+from tests.support.shared import shared_path
+
+CASES = shared_path("corpus", "cases")
+"""The corpus drafts, one folder a case (message.eml, expected.json), as their senders wrote them."""
+
 TRUSTED_AUTHSERV_ID = "mx.exempelby.se"
 """The MX whose verdict counts: ``trusted_authserv_id`` in tests/support/configs.py and config/minnes.toml."""
 
@@ -14,6 +19,11 @@ AUTHENTICATION_RESULTS = (
     "dkim=pass header.d={domain}; dmarc=pass header.from={domain}"
 )
 """The header the trusted MX adds to mail that passed SPF, DKIM and DMARC for ``{domain}``."""
+
+
+def corpus_draft(case: str) -> bytes:
+    """Return a corpus case's message.eml as it is: no Authentication-Results, like mail from outside."""
+    return (CASES / case / "message.eml").read_bytes()
 
 
 def from_domain(raw: bytes) -> str:

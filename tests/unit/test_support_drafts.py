@@ -10,14 +10,13 @@ from service.domain.routing import AUTH_PASS, authentication
 from service.mail.reading import read_message
 from service.structuring import structure_message
 from tests.support.configs import make_config
-from tests.support.drafts import TRUSTED_AUTHSERV_ID, authenticated, from_domain
-from tests.support.shared import shared_path
+from tests.support.drafts import TRUSTED_AUTHSERV_ID, authenticated, corpus_draft, from_domain
 
-D01 = shared_path("corpus", "cases", "d01-plain-numbered", "message.eml")
+D01 = "d01-plain-numbered"
 
 
 def test_the_header_goes_on_top_in_the_message_s_line_ending_and_the_rest_is_untouched() -> None:
-    raw = D01.read_bytes()
+    raw = corpus_draft(D01)
     out = authenticated(raw)
     header, rest = out.split(b"\r\n", 1)
     assert rest == raw
@@ -31,13 +30,13 @@ def test_the_header_goes_on_top_in_the_message_s_line_ending_and_the_rest_is_unt
 
 
 def test_the_pipeline_s_reading_finds_a_passing_trusted_verdict(tmp_path: Path) -> None:
-    msg = read_message(authenticated(D01.read_bytes()))
+    msg = read_message(authenticated(corpus_draft(D01)))
     assert len(msg.authentication_results) == 1
     assert authentication(msg.authentication_results, TRUSTED_AUTHSERV_ID, "exempelby.se") == AUTH_PASS
-    assert authentication(read_message(D01.read_bytes()).authentication_results, TRUSTED_AUTHSERV_ID,
-                          "exempelby.se") != AUTH_PASS
+    plain = read_message(corpus_draft(D01))
+    assert authentication(plain.authentication_results, TRUSTED_AUTHSERV_ID, "exempelby.se") != AUTH_PASS
     config = make_config(tmp_path / "config")  # the tests' configuration trusts this MX
-    assert structure_message(authenticated(D01.read_bytes()), config).sender_authenticated
+    assert structure_message(authenticated(corpus_draft(D01)), config).sender_authenticated
 
 
 def test_a_given_domain_wins_and_a_draft_without_from_needs_one() -> None:
