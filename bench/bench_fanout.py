@@ -81,12 +81,13 @@ def _prepared(folder: Path, size: int, port: int, database_url: str = ""):  # no
     from service.bootstrap import Services
     from service.config import load_config
     from tests.support.configs import write_config
+    from tests.support.drafts import authenticated
     from tests.support.rosters import draft, write_workplace
 
     config_dir = write_config(folder, smtp_port=port, database_url=database_url or None)
     roster = write_workplace(config_dir, size)
     services = Services(load_config(config_dir), queue=False)
-    inbound = services.pipeline.accept(draft(roster, tag=str(time.time_ns())), source="bench")
+    inbound = services.pipeline.accept(authenticated(draft(roster, tag=str(time.time_ns()))), source="bench")
     services.pipeline.process(inbound.id)
     from sqlalchemy import select
 
@@ -199,6 +200,7 @@ def latency(recipients: int, drafts: int) -> list[float]:
     """Return, per draft, seconds from its APPEND to the last recipient's delivery."""
     from tests.support.configs import write_config
     from tests.support.dovecot import DovecotServer
+    from tests.support.drafts import authenticated
     from tests.support.redis import RedisServer
     from tests.support.rosters import draft, write_workplace
 
@@ -238,7 +240,8 @@ def latency(recipients: int, drafts: int) -> list[float]:
             everyone = set(roster.emails)
             for n in range(drafts + 1):  # the first is a warm-up: key made, modules loaded
                 sink.ask("clear")
-                raw = draft(roster, date=f"2026-11-{n + 1:02d}", tag=f"lat-{n}-{time.time_ns()}")
+                mailed = draft(roster, date=f"2026-11-{n + 1:02d}", tag=f"lat-{n}-{time.time_ns()}")
+                raw = authenticated(mailed)  # as the trusted MX hands it to the mailbox
                 start = time.perf_counter()
                 dovecot.append(raw)
                 deadline = start + 60
