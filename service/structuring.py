@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from service.config import Config
 from service.domain.document import Line, lines_from_text
 from service.domain.htmltext import html_to_lines
-from service.domain.routing import AUTH_FAIL, AUTH_PASS, authentication, known_sender, route
+from service.domain.routing import AUTH_FAIL, AUTH_PASS, known_sender, route, sender_verdict
 from service.domain.structure import Draft, NoMinutesFound, structure_draft
 from service.domain.workplace import Workplace
 from service.mail.attachments import UnreadableAttachment, attachment_lines, kind_of
@@ -46,6 +46,9 @@ class StructureOutcome:
     automatic: bool = False
     """The message is itself automatic (Auto-Submitted, Precedence bulk, auto-reply subject)."""
 
+    policy: str = "confirm"
+    """``intake.unauthenticated_sender``: what an unauthenticated draft gets."""
+
     message_id: str = ""
     """The Message-ID header, with angle brackets ('' when missing)."""
 
@@ -61,11 +64,22 @@ class StructureOutcome:
         return self.output.get("status") == "accepted"
 
     @property
+    def needs_confirmation(self) -> bool:
+        """Tell whether the accepted minutes wait for their unauthenticated sender to confirm them."""
+        return self.accepted and not self.sender_authenticated and self.policy == "confirm"
+
+    @property
     def may_reply(self) -> bool:
-        """Tell whether Minnes may answer the sender (no backscatter, no mail loops)."""
+        """Tell whether Minnes may send a receipt or rejection (no backscatter, no mail loops).
+
+        Only to an authenticated sender; to an unauthenticated roster address only under
+        ``unauthenticated_sender = "accept"`` (under "confirm" it hears through a confirm-request).
+        """
         if self.automatic or not self.sender_email:
             return False
-        return self.sender_known or self.sender_authenticated
+        if self.sender_authenticated:
+            return True
+        return self.sender_known and self.policy == "accept"
 
 
 # --------------------------------------------------------------------------- rejections
@@ -102,31 +116,48 @@ def _sources(msg: ReadMessage) -> tuple[list[tuple[str, list[Line]]], tuple[str,
     return sources, problem
 
 
+def read_draft(raw: bytes, config: Config, *, size: int | None = None) -> ReadMessage:
+    """Parse a raw message once (only its header when it is too large); raise MalformedMessage."""
+    size = len(raw) if size is None else size
+    if size > config.settings.intake.max_message_bytes:
+        return dataclasses.replace(read_headers(raw), size=size)
+    return read_message(raw)
+
+
 def structure_message(
     raw: bytes,
     config: Config,
     *,
     workplace_id: str | None = None,
     skip_sender_check: bool = False,
+    size: int | None = None,
+    message: ReadMessage | None = None,
 ) -> StructureOutcome:
-    """Structure one raw message against the configuration; never raises for bad input."""
+    """Structure one raw message against the configuration; never raises for bad input.
+
+    ``size`` is the message's size when ``raw`` holds only its header (intake kept no more of a
+    message too large to take); ``message`` is ``raw`` already parsed by :func:`read_draft`.
+    """
     intake = config.settings.intake
-    too_large = len(raw) > intake.max_message_bytes
+    size = len(raw) if size is None else size
+    too_large = size > intake.max_message_bytes
     try:
-        msg = read_headers(raw) if too_large else read_message(raw)
+        msg = message if message is not None else read_draft(raw, config, size=size)
     except MalformedMessage:
         return StructureOutcome(_rejected("malformed_message", MESSAGES["malformed_message"]))
-    if too_large:
-        msg = dataclasses.replace(msg, size=len(raw))
-    authenticated = authentication(
-        msg.authentication_results, intake.trusted_authserv_id, msg.from_email.rpartition("@")[2]
+    authenticated = sender_verdict(
+        msg.headers, trusted_authserv_id=intake.trusted_authserv_id,
+        trusted_internal_header=intake.trusted_internal_header, from_domain=msg.from_email.rpartition("@")[2],
     )
+    if skip_sender_check:
+        authenticated = "none"
     base = {
         "sender_email": msg.from_email,
         "sender_name": msg.from_name,
         "sender_known": known_sender(config.workplaces, msg.from_email),
         "sender_authenticated": authenticated == AUTH_PASS,
         "automatic": msg.automatic,
+        "policy": intake.unauthenticated_sender,
         "message_id": msg.message_id,
         "subject": msg.subject,
     }
@@ -145,7 +176,7 @@ def structure_message(
         return StructureOutcome(_rejected(code, message), workplace=routed, **base)
 
     if too_large:
-        return reject("message_too_large", size=_mb(len(raw)), limit=_mb(intake.max_message_bytes))
+        return reject("message_too_large", size=_mb(size), limit=_mb(intake.max_message_bytes))
     if workplace_id:
         workplace = config.workplace(workplace_id)
     else:
@@ -156,7 +187,8 @@ def structure_message(
             return reject(code, mailbox=intake.mailbox_address, workplace="arbetsplatsen")
         workplace = found.workplace
     if not skip_sender_check:
-        if authenticated == AUTH_FAIL or (intake.require_authenticated_sender and authenticated != AUTH_PASS):
+        refused = intake.unauthenticated_sender == "reject" and authenticated != AUTH_PASS
+        if authenticated == AUTH_FAIL or refused:
             return reject("sender_not_authenticated", workplace)
         if not msg.from_email or not workplace.may_submit(msg.from_email):
             return reject("sender_not_allowed", workplace, workplace=workplace.name)

@@ -288,3 +288,11 @@ class Config:
     def secret(self, env_name: str) -> str:
         """Return a secret from the environment variable a ``*_env`` key names, or ''."""
         return os.environ.get(env_name, "") if env_name else ""
+
+    def installation_secret(self) -> str:
+        """Return the installation's secret: ``[web] secret_key_env``, else one generated in state_path."""
+        from service.config.state import state_secret
+
+        return self.secret(self.settings.web.secret_key_env) or state_secret(
+            self.settings.storage.state_path, "secret-key"
+        )

@@ -23,7 +23,9 @@ def ensure_state_folder(folder: Path) -> Path:
         if folder.stat().st_mode & 0o077:
             folder.chmod(0o700)
     except OSError as exc:
-        raise ConfigError(f"{folder}: mappen för genererade hemligheter kan inte skapas ({exc.strerror})") from None
+        raise ConfigError(
+            f"{folder}: mappen för genererade hemligheter kan inte skapas ({exc.strerror})"
+        ) from None
     return folder
 
 

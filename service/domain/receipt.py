@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from service.domain.minutes import Action, Meeting, Minutes, PrivacyFinding
 from service.domain.wording import DEFAULT_LANGUAGE, RECEIPT, meeting_phrase, short_date, words
 
 _NUMBER = re.compile(r"^\s*(?:§\s*|punkt\s*|p\.\s*)?\d{1,3}[a-h]?\s*[.):\-–]?\s*", re.IGNORECASE)
@@ -31,118 +32,131 @@ def _excerpt(text: str) -> str:
     return cut.rstrip(",.;:") + " …"
 
 
-def _action_line(action: dict, w: Mapping[str, str], language: str) -> str:
-    who = action.get("owner") or w["no_owner"]
-    when = w["due"].format(date=short_date(action["due"], language)) if action.get("due") else w["no_due"]
-    return w["action"].format(what=action.get("what") or "", who=who, when=when)
+def _action_line(action: Action, w: Mapping[str, str], language: str) -> str:
+    who = action.owner or w["no_owner"]
+    when = w["due"].format(date=short_date(action.due, language)) if action.due else w["no_due"]
+    return w["action"].format(what=action.what, who=who, when=when)
 
 
-def _names(names: list[str]) -> str:
+def _names(names: tuple[str, ...] | list[str]) -> str:
     return ", ".join(names) if names else "–"
 
 
-def _meeting_line(meeting: dict, w: Mapping[str, str], language: str) -> str:
-    kind = meeting_phrase("samverkansgrupp" if meeting.get("kind") == "samverkansgrupp" else "apt", language)
-    parts = [w["meeting_of"].format(kind=kind, name=meeting.get("workplace_name") or w["workplace"])]
-    if meeting.get("date"):
-        parts.append(w["on_date"].format(date=short_date(meeting["date"], language)))
-    if meeting.get("start"):
-        span = meeting["start"] + (f"–{meeting['end']}" if meeting.get("end") else "")
+def _meeting_line(meeting: Meeting, w: Mapping[str, str], language: str) -> str:
+    kind = meeting_phrase("samverkansgrupp" if meeting.kind == "samverkansgrupp" else "apt", language)
+    parts = [w["meeting_of"].format(kind=kind, name=meeting.workplace_name or w["workplace"])]
+    if meeting.date:
+        parts.append(w["on_date"].format(date=short_date(meeting.date, language)))
+    if meeting.start:
+        span = meeting.start + (f"–{meeting.end}" if meeting.end else "")
         parts.append(w["at_time"].format(span=span))
     return " ".join(parts)
 
 
-def _privacy_lines(findings: list, w: Mapping[str, str]) -> list[str]:
+def _privacy_lines(findings: tuple[PrivacyFinding, ...], w: Mapping[str, str]) -> list[str]:
     """List each privacy finding with where it is and its sentence, then why and what to do."""
     lines = [w["privacy"]]
     for finding in findings:
-        if not isinstance(finding, dict):
-            continue
-        item = finding.get("item")
-        where = w["privacy_item"].format(item=item) if item not in (None, "") else w["privacy_elsewhere"]
+        item = finding.item
+        where = w["privacy_item"].format(item=item) if item is not None else w["privacy_elsewhere"]
         key = {"personnummer": "privacy_personnummer", "health": "privacy_health"}.get(
-            str(finding.get("code") or ""), "privacy_other")
-        lines.append("- " + w[key].format(where=where, excerpt=_excerpt(str(finding.get("excerpt") or ""))))
+            finding.code, "privacy_other")
+        lines.append("- " + w[key].format(where=where, excerpt=_excerpt(finding.excerpt)))
     lines += [w["privacy_why"], ""]
     return lines
 
 
+def _typed(minutes: Minutes | dict) -> Minutes:
+    return minutes if isinstance(minutes, Minutes) else Minutes.from_json(minutes)
+
+
+def _subject(m: Minutes, w: Mapping[str, str], key: str = "subject") -> str:
+    parts = (w[key], m.meeting.workplace_name, m.meeting.date or "")
+    return " ".join(p for p in parts if p)
+
+
+def understood_lines(m: Minutes, w: Mapping[str, str], language: str) -> list[str]:
+    """Return what was understood of the minutes, item by item: the part every answer to a draft shares."""
+    lines = [w["understood"], ""]
+    lines.append(w["present"].format(count=len(m.attendance.present), names=_names(m.attendance.present)))
+    lines.append(w["absent"].format(count=len(m.attendance.absent), names=_names(m.attendance.absent)))
+    if m.meeting.location:
+        lines.append(w["place"].format(place=m.meeting.location))
+    if m.roles.chair:
+        lines.append(w["chair"].format(name=m.roles.chair))
+    if m.roles.note_taker:
+        lines.append(w["note_taker"].format(name=m.roles.note_taker))
+    if m.roles.adjusters:
+        lines.append(w["adjusters"].format(names=_names(m.roles.adjusters)))
+    lines += ["", w["agenda"]]
+    for item in m.items:
+        if not m.covered(item):
+            lines.append(w["not_covered"].format(number=item.number, title=item.title))
+            continue
+        lines.append(w["covered"].format(number=item.number, title=item.title))
+        if item.heading and _plain(item.heading) != _plain(item.title):
+            lines.append(w["heading_was"].format(heading=item.heading))
+        if item.text:
+            lines.append(f"   {_excerpt(item.text)}")
+        lines += ["   " + w["decision"].format(text=d) for d in item.decisions]
+        lines += [f"   {_action_line(a, w, language)}" for a in item.actions]
+    lines.append("")
+    if m.missing:
+        numbers = ", ".join(str(n) for n in m.missing)
+        lines += [w["missing_one" if len(m.missing) == 1 else "missing_many"].format(numbers=numbers), ""]
+    if m.unplanned:
+        lines.append(w["unplanned"])
+        for section in m.unplanned:
+            lines.append(f"- {section.heading}")
+            lines += ["   " + w["decision"].format(text=d) for d in section.decisions]
+            lines += [f"   {_action_line(a, w, language)}" for a in section.actions]
+        lines.append("")
+    if m.privacy:
+        lines += _privacy_lines(m.privacy, w)
+    if m.warnings:
+        lines.append(w["warnings"])
+        lines += [f"- {x.message or x.code}" for x in m.warnings]
+        lines.append("")
+    return lines
+
+
+def _greeting(m: Minutes, w: Mapping[str, str]) -> str:
+    first = (m.sender.name or "").split(" ")[0]
+    return w["hello_name"].format(name=first) if first else w["hello"]
+
+
 def render_receipt(
-    output: dict, *, archive_url: str | None = None, language: str = DEFAULT_LANGUAGE
+    minutes: Minutes | dict, *, archive_url: str | None = None, language: str = DEFAULT_LANGUAGE
 ) -> tuple[str, str]:
     """Return the (subject, plain-text body) of the receipt for accepted minutes."""
+    m = _typed(minutes)
     w = words(RECEIPT, language)
-    meeting = output.get("meeting") or {}
-    sender = output.get("sender") or {}
-    parts = (w["subject"], meeting.get("workplace_name") or "", meeting.get("date") or "")
-    subject = " ".join(p for p in parts if p)
-    first = (sender.get("name") or "").split(" ")[0]
-    lines = [w["hello_name"].format(name=first) if first else w["hello"], ""]
-    lines.append(w["received"].format(meeting=_meeting_line(meeting, w, language)))
+    lines = [_greeting(m, w), ""]
+    lines.append(w["received"].format(meeting=_meeting_line(m.meeting, w, language)))
     lines.append(w["sent_to_all"])
-    lines.append(w["understood"])
-    lines.append("")
-    attendance = output.get("attendance") or {}
-    present, absent = attendance.get("present") or [], attendance.get("absent") or []
-    lines.append(w["present"].format(count=len(present), names=_names(present)))
-    lines.append(w["absent"].format(count=len(absent), names=_names(absent)))
-    if meeting.get("location"):
-        lines.append(w["place"].format(place=meeting["location"]))
-    roles = output.get("roles") or {}
-    for key in ("chair", "note_taker"):
-        if roles.get(key):
-            lines.append(w[key].format(name=roles[key]))
-    if roles.get("adjusters"):
-        lines.append(w["adjusters"].format(names=_names(roles["adjusters"])))
-    lines.append("")
-
-    lines.append(w["agenda"])
-    for item in output.get("items") or []:
-        covered = bool(item.get("text") or item.get("decisions") or item.get("actions"))
-        if not covered:
-            lines.append(w["not_covered"].format(number=item.get("number"), title=item.get("title")))
-            continue
-        lines.append(w["covered"].format(number=item.get("number"), title=item.get("title")))
-        if item.get("heading") and _plain(item["heading"]) != _plain(item.get("title") or ""):
-            lines.append(w["heading_was"].format(heading=item["heading"]))
-        if item.get("text"):
-            lines.append(f"   {_excerpt(item['text'])}")
-        for decision in item.get("decisions") or []:
-            lines.append("   " + w["decision"].format(text=decision))
-        for action in item.get("actions") or []:
-            lines.append(f"   {_action_line(action, w, language)}")
-    lines.append("")
-
-    missing = output.get("missing") or []
-    if missing:
-        numbers = ", ".join(str(n) for n in missing)
-        lines += [w["missing_one" if len(missing) == 1 else "missing_many"].format(numbers=numbers), ""]
-
-    unplanned = output.get("unplanned") or []
-    if unplanned:
-        lines.append(w["unplanned"])
-        for section in unplanned:
-            lines.append(f"- {section.get('heading')}")
-            for decision in section.get("decisions") or []:
-                lines.append("   " + w["decision"].format(text=decision))
-            for action in section.get("actions") or []:
-                lines.append(f"   {_action_line(action, w, language)}")
-        lines.append("")
-
-    privacy = [p for p in output.get("privacy") or [] if isinstance(p, dict)]
-    if privacy:
-        lines += _privacy_lines(privacy, w)
-
-    warnings = [x for x in output.get("warnings") or [] if isinstance(x, dict)]
-    if warnings:
-        lines.append(w["warnings"])
-        lines += [f"- {x.get('message') or x.get('code')}" for x in warnings]
-        lines.append("")
-
+    lines += understood_lines(m, w, language)
     if archive_url:
         lines += [w["archive"], archive_url, ""]
     lines += [w["correction"], "", w["signature"]]
-    return subject, "\n".join(lines) + "\n"
+    return _subject(m, w), "\n".join(lines) + "\n"
+
+
+def render_confirm_request(
+    minutes: Minutes | dict, *, link: str, expires: str, language: str = DEFAULT_LANGUAGE
+) -> tuple[str, str]:
+    """Return the (subject, plain-text body) of the confirm-request to an unauthenticated draft's sender.
+
+    ``expires`` is the date (ISO) after which the draft is dropped unconfirmed.
+    """
+    m = _typed(minutes)
+    w = words(RECEIPT, language)
+    lines = [_greeting(m, w), ""]
+    lines.append(w["confirm_received"].format(meeting=_meeting_line(m.meeting, w, language)))
+    lines += [w["confirm_why"], "", w["confirm_how"], "", link, "", w["confirm_stop"],
+              w["confirm_expires"].format(date=short_date(expires, language)), ""]
+    lines += understood_lines(m, w, language)
+    lines += [w["confirm_not_you"], "", w["signature"]]
+    return _subject(m, w, "confirm_subject"), "\n".join(lines) + "\n"
 
 
 def _plain(text: str) -> str:

@@ -131,3 +131,24 @@ def internal_vouched(values: Iterable[str], expected: str) -> bool:
         return False
     found = [v.strip() for v in values]
     return len(found) == 1 and found[0].casefold() == want.strip().casefold()
+
+
+def sender_verdict(
+    headers: Iterable[tuple[str, str]], *, trusted_authserv_id: str, trusted_internal_header: str,
+    from_domain: str,
+) -> str:
+    """Return the verdict on a message's sender from its headers (name, value), topmost first.
+
+    The trusted MX's topmost ``Authentication-Results`` decides; failing a pass there, the
+    organisation's own ``trusted_internal_header`` (when configured) vouches for internal mail. A
+    ``dmarc=fail`` from the MX is never overruled.
+    """
+    pairs = list(headers)
+    auth = [v for n, v in pairs if n.strip().lower() == "authentication-results"]
+    verdict = authentication(auth, trusted_authserv_id, from_domain)
+    if verdict != AUTH_NONE:
+        return verdict
+    name = trusted_internal_header.partition(":")[0].strip().lower()
+    if name and internal_vouched([v for n, v in pairs if n.strip().lower() == name], trusted_internal_header):
+        return AUTH_PASS
+    return AUTH_NONE

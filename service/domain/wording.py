@@ -141,6 +141,16 @@ RECEIPT = {
         "why": "Varför och vad du kan göra:",
         "unknown_error": "Okänt fel. Försök igen, eller kontakta den som administrerar Minnes.",
         "questions": "Frågor? Kontakta din chef eller den som administrerar Minnes.",
+        "confirm_subject": "Bekräfta: minnesanteckningar",
+        "confirm_received": "Minnes har tagit emot minnesanteckningar från {meeting}, skickade i ditt namn.",
+        "confirm_why": "E-postsystemet kunde inte intyga att de verkligen kommer från dig, så de skickas "
+        "inte till någon förrän du har bekräftat dem.",
+        "confirm_how": "Skickade du dem? Svara på det här mejlet med OK på första raden, eller öppna "
+        "länken och tryck på knappen:",
+        "confirm_stop": "Svara NEJ om du inte skickade dem, så stoppas de.",
+        "confirm_expires": "Utan bekräftelse tas utkastet bort efter {date}.",
+        "confirm_not_you": "Har du inte skickat några minnesanteckningar? Då kan du bortse från det här "
+        "mejlet eller svara NEJ; ingen annan har fått dem.",
     },
     "en": {
         "subject": "Receipt: minutes",
@@ -194,6 +204,16 @@ RECEIPT = {
         "why": "Why, and what you can do:",
         "unknown_error": "Unknown error. Please try again, or contact whoever runs Minnes.",
         "questions": "Questions? Contact your manager or whoever runs Minnes.",
+        "confirm_subject": "Please confirm: minutes",
+        "confirm_received": "Minnes has received minutes of {meeting}, sent in your name.",
+        "confirm_why": "The mail system could not vouch that they really come from you, so they go to "
+        "nobody until you confirm them.",
+        "confirm_how": "Did you send them? Reply to this email with OK on the first line, or open the link "
+        "and press the button:",
+        "confirm_stop": "Reply NO if you did not send them, and they are stopped.",
+        "confirm_expires": "Unless confirmed, the draft is dropped after {date}.",
+        "confirm_not_you": "Did you not send any minutes? Then ignore this email or reply NO; nobody "
+        "else has received them.",
     },
 }
 """The note-taker's receipt and rejection."""

@@ -43,7 +43,7 @@ class Bounce:
     """Message-ID of the message that bounced, with angle brackets; '' when the DSN does not quote it."""
 
     recipient: str
-    """The recipient it is about (Original-Recipient, else Final-Recipient), lower case."""
+    """The recipient it is about (Final-Recipient, else Original-Recipient), lower case."""
 
     status: str
     """Enhanced status code such as ``5.1.1``; '' when missing."""
@@ -215,7 +215,7 @@ def parse_dsns(raw: bytes | Message, *, verp_secret: str = "") -> list[Bounce]:
     delivery_id = _verp_id(msg, verp_secret)
     found: list[Bounce] = []
     for block in blocks:  # the per-message block has no recipient and is passed over
-        recipient = _typed_address(_field(block, "Original-Recipient") or _field(block, "Final-Recipient"))
+        recipient = _typed_address(_field(block, "Final-Recipient") or _field(block, "Original-Recipient"))
         if not recipient:
             continue
         status_text = _field(block, "Status")

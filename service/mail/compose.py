@@ -19,13 +19,14 @@ from service.mail.distribution import distribution
 from service.mail.distribution_batch import DistributionBatch
 from service.mail.message import KINDS, POLICY, TEMPLATES, ComposeError, render_body, sender_domain
 from service.mail.message_ids import distribution_message_id
-from service.mail.replies import receipt, rejection
+from service.mail.replies import confirm_request, receipt, rejection
 
 __all__ = [
     "KINDS",
     "POLICY",
     "TEMPLATES",
     "ComposeError",
+    "confirm_request",
     "DistributionBatch",
     "delivery_report",
     "distribution",

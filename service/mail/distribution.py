@@ -116,8 +116,9 @@ def distribution(
     version: int,
     archive_url: str,
     sender: str,
+    secret: str = "",
 ) -> EmailMessage:
-    """Compose the signed minutes to one person alone, the PDF attached."""
+    """Compose the signed minutes to one person alone, the PDF attached (``secret`` keys its Message-ID)."""
     subject, filename, context = distribution_parts(
         minutes=minutes, workplace=workplace, version=version, archive_url=archive_url
     )
@@ -127,7 +128,7 @@ def distribution(
         sender=sender,
         to=address(recipient),
         subject=subject,
-        message_id=distribution_message_id(minutes_id, version, recipient.email, domain),
+        message_id=distribution_message_id(minutes_id, version, recipient.email, domain, secret),
         utf8=needs_utf8(recipient),
     )
     template = words(MAIL, workplace.language)["distribution_template"]

@@ -63,11 +63,13 @@ class DistributionBatch:
         version: int,
         archive_url: str,
         sender: str,
+        secret: str = "",
     ) -> None:
         self._args = {
             "minutes": minutes, "workplace": workplace, "pdf": pdf, "minutes_id": minutes_id,
-            "version": version, "archive_url": archive_url, "sender": sender,
+            "version": version, "archive_url": archive_url, "sender": sender, "secret": secret,
         }
+        self._secret = secret
         self.minutes_id, self.version = minutes_id, version
         self.domain = sender_domain(sender)
         self.sender_address = getaddresses([sender])[0][1]
@@ -97,7 +99,9 @@ class DistributionBatch:
 
     def message_id(self, recipient: Member) -> str:
         """Return the Message-ID of the mail to one recipient."""
-        return distribution_message_id(self.minutes_id, self.version, recipient.email, self.domain)
+        return distribution_message_id(
+            self.minutes_id, self.version, recipient.email, self.domain, self._secret
+        )
 
     def wire(self, recipient: Member) -> bytes:
         """Return the mail to one recipient serialised as it goes over SMTP (CRLF line ends)."""

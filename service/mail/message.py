@@ -20,7 +20,10 @@ from service.mail.wire import ascii_domain
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
 """Folder of the Jinja templates for mail bodies."""
 
-KINDS = ("distribution", "receipt", "rejection", "delivery-report", "login-link", "reminder")
+KINDS = (
+    "distribution", "receipt", "rejection", "delivery-report", "login-link", "reminder", "confirm-request",
+    "approval-request", "hold-notice", "comment", "notice",
+)
 """Values of ``X-Minnes-Kind`` (``mail.md``)."""
 
 

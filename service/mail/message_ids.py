@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable
 from email.utils import make_msgid
 
@@ -12,9 +13,14 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def distribution_message_id(minutes_id: int, version: int, email: str, domain: str) -> str:
-    """Return the Message-ID of one distribution mail: the same for every re-sent copy."""
-    digest = _digest("distribution", minutes_id, version, email.strip().lower())[:20]
+def distribution_message_id(minutes_id: int, version: int, email: str, domain: str, secret: str = "") -> str:
+    """Return the Message-ID of one distribution mail: the same for every re-sent copy.
+
+    It is keyed with the installation's secret, so nobody can compute another recipient's id from
+    the public facts (minutes id, version, address) and forge a bounce for it.
+    """
+    text = "\x1f".join(("distribution", str(minutes_id), str(version), email.strip().lower()))
+    digest = hmac.new(secret.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
     return f"<minnes.{minutes_id}.{version}.{digest}@{domain.strip().lower()}>"
 
 

@@ -10,7 +10,7 @@ import email.message
 import email.utils
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mailparser
 
@@ -100,6 +100,14 @@ class ReadMessage:
 
     headers: tuple[tuple[str, str], ...] = ()
     """Every header as (name, decoded value), in order."""
+
+    parsed: email.message.Message | None = field(default=None, compare=False, repr=False)
+    """The parsed message itself, for what looks at its MIME structure again (delivery reports)."""
+
+    def header(self, name: str) -> list[str]:
+        """Return every value of one header, in order."""
+        key = name.lower()
+        return [v for n, v in self.headers if n.lower() == key]
 
 
 # --------------------------------------------------------------------------- text decoding
@@ -385,6 +393,7 @@ def read_message(raw: bytes) -> ReadMessage:
         forwarded_plain=bodies.fwd_plain,
         forwarded_html=bodies.fwd_html,
         headers=tuple(headers),
+        parsed=msg,
     )
 
 

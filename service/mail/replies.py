@@ -1,10 +1,11 @@
-"""Answers to the sender of a draft, threaded under it: the receipt and the rejection."""
+"""Answers to the sender of a draft, threaded under it: the receipt, the rejection, the confirm-request."""
 
 from __future__ import annotations
 
 from email.message import EmailMessage
 
-from service.domain.receipt import render_receipt, render_rejection
+from service.domain.minutes import Minutes
+from service.domain.receipt import render_confirm_request, render_receipt, render_rejection
 from service.domain.wording import DEFAULT_LANGUAGE
 from service.mail.message import sender_domain, text_message
 from service.mail.message_ids import reply_message_id
@@ -49,3 +50,19 @@ def rejection(
     title, body = render_rejection(output, subject=subject, language=language)
     return _reply(kind="rejection", subject=title, body=body, to=to, sender=sender, in_reply_to=in_reply_to,
                   language=language)
+
+
+def confirm_request(
+    *, minutes: Minutes | dict, to: str, sender: str, reply_to: str, message_id: str, link: str,
+    expires: str, in_reply_to: str = "", language: str = DEFAULT_LANGUAGE,
+) -> EmailMessage:
+    """Compose the confirm-request to the roster address an unauthenticated draft claims to come from.
+
+    ``message_id`` holds the reply token (:func:`service.domain.requests.request_message_id`); replies
+    go to ``reply_to``, the mailbox Minnes reads.
+    """
+    subject, body = render_confirm_request(minutes, link=link, expires=expires, language=language)
+    extra = [("Reply-To", reply_to)] if reply_to else []
+    extra += thread_headers(in_reply_to)
+    return text_message(kind="confirm-request", sender=sender, to=to, subject=subject, body=body,
+                        language=language, message_id=message_id, extra=extra)

@@ -87,9 +87,13 @@ class StepContext:
         delivery = self.settings.delivery
         return RetryPolicy(base_seconds=delivery.retry_base_seconds, give_up_hours=delivery.retry_hours)
 
+    def secret(self) -> str:
+        """Return the installation's secret, which keys Message-IDs and tokens Minnes must recognise."""
+        return self.config.installation_secret()
+
     def verp_secret(self) -> str:
-        """Return the key that signs VERP return paths ('' when not set)."""
-        return self.config.secret(self.settings.delivery.verp_secret_env)
+        """Return the key that signs VERP return paths: its own variable, else the installation's secret."""
+        return self.config.secret(self.settings.delivery.verp_secret_env) or self.secret()
 
     def enqueue(self, step: str, ident: int) -> None:
         """Hand ``step(ident)`` to the queue; when that fails, leave it to the sweeper."""

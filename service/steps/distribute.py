@@ -98,6 +98,7 @@ def distribute(ctx: StepContext, minutes_id: int) -> int:
             version=version,
             archive_url=ctx.archive_url(minutes_id),
             sender=ctx.settings.delivery.sender,
+            secret=ctx.secret(),
         )
         with Fanout(ctx, batch, workplace, due) as fanout, ctx.transport().session() as session:
             claimed = deque(fanout.start())  # each mail is claimed well before a byte of it goes

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select, update
 
 from service.archive import claims
-from service.archive.claims import InboundState
+from service.archive.claims import InboundState, MinutesState
 from service.archive.db import Inbound, MinutesRow, utcnow
 from service.domain.workplace import Workplace
-from service.steps import bounce
+from service.steps import answer, bounce, confirm
 from service.steps.context import StepContext, SweepTimes, Unfinished
 from service.steps.mail import queue_mail
 
@@ -28,19 +28,28 @@ MAX_PROCESS_ATTEMPTS = 5
 
 def process(ctx: StepContext, inbound_id: int) -> None:
     """Parse, route, authorise and structure one inbound message; idempotent."""
-    from service.structuring import structure_message
+    from service.mail.reading import MalformedMessage
+    from service.structuring import read_draft, structure_message
 
     me = claims.worker_identity()
     with ctx.db.session() as s:
         if not claims.claim_received(s, Inbound, inbound_id, utcnow(), me):
             return
-        sha = s.get(Inbound, inbound_id).sha256
+        row = s.get(Inbound, inbound_id)
+        sha, size = row.sha256, row.size
     raw = ctx.files.get(sha)
-    if bounce.handle_bounce(ctx, inbound_id, raw):
+    try:
+        msg = read_draft(raw, ctx.config, size=max(size, len(raw)))  # parsed once, for every look below
+    except MalformedMessage:
+        msg = None
+    if msg is not None and bounce.handle_bounce(ctx, inbound_id, msg.parsed or raw):
         return
-    outcome = structure_message(raw, ctx.config)
+    if msg is not None and answer.handle_reply(ctx, inbound_id, msg):
+        return
+    outcome = structure_message(raw, ctx.config, size=max(size, len(raw)), message=msg)
     out = outcome.output
     minutes_id: int | None = None
+    held = False
     with ctx.db.session() as s:
         row = s.get(Inbound, inbound_id)
         if row is None or row.state != InboundState.PROCESSING or row.claimed_by != me:
@@ -49,28 +58,39 @@ def process(ctx: StepContext, inbound_id: int) -> None:
         row.sender_email = outcome.sender_email
         row.subject = outcome.subject[:2000]
         row.claimed_at = None
+        mail_id: int | None = None
         if outcome.accepted and outcome.workplace is not None:
-            minutes_id = _store_minutes(s, row, out, outcome.workplace)
+            minutes_id, new = _store_minutes(s, row, out, outcome.workplace)
             row.state = InboundState.ACCEPTED
             row.minutes_id = minutes_id
+            held = outcome.needs_confirmation
+            if held and new and not outcome.automatic and not _is_own_address(ctx, outcome.sender_email):
+                mail_id = confirm.hold(ctx, s, s.get(MinutesRow, minutes_id), email=outcome.sender_email,
+                                       in_reply_to=outcome.message_id)
+            elif held and new:
+                s.get(MinutesRow, minutes_id).state = MinutesState.STOPPED  # nobody to ask: never sent
         else:
             err = out.get("error") or {}
             row.state = InboundState.REJECTED
             row.error_code = str(err.get("code", ""))
             row.error_message = str(err.get("message", ""))
-        reply = _reply_for(ctx, inbound_id, outcome, minutes_id)
-        mail_id = queue_mail(s, *reply) if reply else None
+        if not held:
+            reply = _reply_for(ctx, inbound_id, outcome, minutes_id)
+            mail_id = queue_mail(s, *reply) if reply else None
     if mail_id:
         ctx.enqueue("send_mail", mail_id)
-    if minutes_id:
+    if minutes_id and not held:
         ctx.enqueue("sign", minutes_id)
 
 
-def _store_minutes(s: Session, row: Inbound, out: dict, workplace: Workplace) -> int:
-    """Store the structured minutes of one inbound message as the meeting's next version, once."""
+def _store_minutes(s: Session, row: Inbound, out: dict, workplace: Workplace) -> tuple[int, bool]:
+    """Store the structured minutes of one inbound message as the meeting's next version, once.
+
+    Return its id, and whether it was stored just now.
+    """
     existing = s.scalar(select(MinutesRow).where(MinutesRow.inbound_id == row.id))
     if existing is not None:
-        return existing.id
+        return existing.id, False
     date = (out.get("meeting") or {}).get("date") or ""
     latest = s.scalar(
         select(func.max(MinutesRow.version)).where(
@@ -87,7 +107,7 @@ def _store_minutes(s: Session, row: Inbound, out: dict, workplace: Workplace) ->
     )
     s.add(minutes)
     s.flush()
-    return minutes.id
+    return minutes.id, True
 
 
 def _reply_for(

@@ -68,6 +68,7 @@ def _create_deliveries(ctx: StepContext, minutes_id: int) -> None:
         workplace = ctx.config.workplace(m.workplace_id)
         have = set(s.scalars(select(Delivery.email).where(Delivery.minutes_id == minutes_id)))
         domain = sender_domain(ctx.settings.delivery.sender)
+        secret = ctx.secret()
         for member in workplace.members:
             if member.email in have:
                 continue
@@ -77,7 +78,7 @@ def _create_deliveries(ctx: StepContext, minutes_id: int) -> None:
                     email=member.email,
                     name=member.name,
                     role=member.role,
-                    message_id=distribution_message_id(minutes_id, m.version, member.email, domain),
+                    message_id=distribution_message_id(minutes_id, m.version, member.email, domain, secret),
                 )
             )
         m.state = MinutesState.DISTRIBUTING

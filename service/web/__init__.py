@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 from flask import Flask, render_template
@@ -23,15 +21,22 @@ def create_app(config: Config, services=None) -> Flask:  # noqa: ANN001 - servic
 
     app = Flask(__name__, template_folder=str(TEMPLATES))
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
-    app.config["SECRET_KEY"] = os.environ.get(config.settings.web.secret_key_env) or secrets.token_hex(32)
+    # One key for every process that serves the page, so a form made by one is accepted by another.
+    app.config["SECRET_KEY"] = config.installation_secret()
     app.extensions["minnes_config"] = config
     app.extensions["minnes_services"] = services or Services(config, queue=False)
 
-    from service.web import archive, outbox, verify
+    from flask_wtf.csrf import CSRFProtect
 
+    from service.web import answers, archive, outbox, verify
+
+    csrf = CSRFProtect(app)
+    app.register_blueprint(answers.bp)
     app.register_blueprint(archive.bp)
     app.register_blueprint(outbox.bp)
     app.register_blueprint(verify.bp)
+    # Verifying changes nothing and must work from a script (curl); it is rate-limited instead.
+    csrf.exempt(verify.bp)
     verify.register_rate_limit(app)
 
     from service.web import filters, i18n

@@ -12,6 +12,15 @@ LANGUAGES = ("sv", "en")
 """Languages the pages can be shown in; the first is the default."""
 
 ENGLISH = {
+    "Bekräfta minnesanteckningar": "Confirm minutes",
+    "Tack! Ditt svar är registrerat.": "Thank you! Your answer is recorded.",
+    "Ja, jag skickade dem – skicka ut": "Yes, I sent them – send them out",
+    "Länken är redan använd eller har gått ut.": "The link has already been used or has expired.",
+    "confirm_page_intro": "Minutes were sent to Minnes in your name, but the mail system could not vouch "
+    "that they came from you. Nobody has received them yet. If you sent them, press the button and they "
+    "go out.",
+    "confirm_page_stop": "Did you not send them? Then do nothing, or reply NO to the email; they are never "
+    "sent.",
     "Arkiv": "Archive",
     "Kontrollera PDF": "Verify a PDF",
     "Utkorg": "Outbox",
@@ -149,7 +158,7 @@ def translate(text: str) -> str:
     """Return a page text in the request's language."""
     if language() == "en":
         return ENGLISH.get(text, text)
-    if text in ("verify_intro", "outbox_intro"):
+    if text in SWEDISH_LONG:
         return SWEDISH_LONG[text]
     return text
 
@@ -158,6 +167,11 @@ SWEDISH_LONG = {
     "verify_intro": "Ladda upp minnesanteckningar som PDF för att se om de är äkta och oförändrade. "
     "Filen sparas inte.",
     "outbox_intro": "Mejl som Minnes har skickat, sparade som filer eftersom utskicket går till utkorgen.",
+    "confirm_page_intro": "Minnesanteckningar skickades till Minnes i ditt namn, men e-postsystemet kunde "
+    "inte intyga att de kom från dig. Ingen har fått dem än. Om du skickade dem, tryck på knappen så "
+    "skickas de ut.",
+    "confirm_page_stop": "Skickade du dem inte? Gör ingenting, eller svara NEJ på mejlet; då skickas de "
+    "aldrig.",
 }
 """Swedish for the longer texts that have a short key."""
 

@@ -1,0 +1,149 @@
+"""Answer: a reply to one of Minnes's requests, or the button behind a request's link.
+
+A reply counts only when it references the request's Message-ID (whose token Minnes stored hashed),
+comes from the address the request went to, is not itself automatic and is not refused by the
+trusted MX (``dmarc=fail``). Each request is answered once; an expired one no longer answers.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+
+from service.archive.claims import Answer, InboundState, RequestKind
+from service.archive.db import GateRequest, Inbound, MinutesRow, utcnow
+from service.domain.requests import Verdict, is_token, referenced_tokens, token_hash, verdict
+from service.domain.routing import AUTH_FAIL, sender_verdict
+from service.steps import confirm
+from service.steps.context import StepContext
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from service.mail.reading import ReadMessage
+
+log = logging.getLogger("service.pipeline")
+
+ANSWERS = {Verdict.APPROVE: Answer.CONFIRMED, Verdict.STOP: Answer.STOPPED, Verdict.COMMENT: Answer.COMMENT}
+"""What each verdict on a reply records."""
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    """What the page behind a request's link shows before its button is pressed."""
+
+    request_id: int
+    """The request."""
+
+    kind: str
+    """What it asks (:class:`RequestKind`)."""
+
+    workplace_id: str
+    """The workplace of the minutes it is about."""
+
+    meeting_date: str
+    """Their meeting date (ISO), '' when unknown."""
+
+    open: bool
+    """It can still be answered (not answered, not expired)."""
+
+
+def _record(s: Session, inbound_id: int, note: str) -> None:
+    """Mark an inbound message as a reply to a request, with what became of it."""
+    row = s.get(Inbound, inbound_id)
+    row.state = InboundState.REPLY
+    row.claimed_at = None
+    row.error_message = note[:2000]
+
+
+def handle_reply(ctx: StepContext, inbound_id: int, msg: ReadMessage) -> bool:
+    """Route a reply to the request it references; True when it referenced one (never then a draft)."""
+    tokens = referenced_tokens(msg.header("in-reply-to") + msg.header("references"))
+    if not tokens:
+        return False
+    hashes = [token_hash(t) for t in tokens]
+    with ctx.db.session() as s:
+        request = s.scalar(select(GateRequest).where(GateRequest.reply_hash.in_(hashes)))
+        if request is None:
+            return False  # names no request of ours (any more): an ordinary message
+        row = s.get(Inbound, inbound_id)
+        row.sender_email, row.subject = msg.from_email, msg.subject[:2000]
+        intake = ctx.settings.intake
+        judged = sender_verdict(
+            msg.headers, trusted_authserv_id=intake.trusted_authserv_id,
+            trusted_internal_header=intake.trusted_internal_header,
+            from_domain=msg.from_email.rpartition("@")[2],
+        )
+        if msg.from_email.lower() != request.email:
+            note = f"svar på förfrågan {request.id} från fel adress ({msg.from_email}) — ignorerat"
+            _record(s, inbound_id, note)
+            return True
+        if judged == AUTH_FAIL:
+            _record(s, inbound_id, f"svar på förfrågan {request.id} underkänt av e-postservern (dmarc=fail)")
+            return True
+        if msg.automatic:
+            _record(s, inbound_id, f"automatiskt svar på förfrågan {request.id} — räknas inte som svar")
+            return True
+        text = msg.text_plain or msg.text_html
+        note, release = _answer(s, request, verdict(text), text)
+        _record(s, inbound_id, note)
+    if release:
+        ctx.enqueue("sign", release)
+    return True
+
+
+def _answer(s: Session, request: GateRequest, said: Verdict, text: str) -> tuple[str, int | None]:
+    """Record one answer to an open request, once; return what happened and the minutes let on, if any."""
+    now = utcnow()
+    if request.expires_at < now and not request.answer:
+        return f"förfrågan {request.id} har gått ut", None
+    taken = s.execute(
+        update(GateRequest)
+        .where(GateRequest.id == request.id, GateRequest.answer == "")
+        .values(answer=ANSWERS[said], answered_at=now, answer_text=text.strip()[:4000])
+        .execution_options(synchronize_session=False)
+    )
+    if not taken.rowcount:
+        return f"förfrågan {request.id} var redan besvarad", None
+    if request.kind == RequestKind.CONFIRM:
+        if said is Verdict.APPROVE and confirm.confirm(s, request.minutes_id):
+            log.info("utkast %s bekräftat av %s", request.minutes_id, request.email)
+            return f"förfrågan {request.id}: bekräftad", request.minutes_id
+        if said is Verdict.STOP and confirm.stop(s, request.minutes_id):
+            return f"förfrågan {request.id}: stoppad", None
+    return f"förfrågan {request.id}: {ANSWERS[said].value}", None
+
+
+def link_request(ctx: StepContext, token: str) -> LinkRequest | None:
+    """Return what a request's link is about, or None when the token names no request."""
+    if not is_token(token):
+        return None
+    with ctx.db.session() as s:
+        request = s.scalar(select(GateRequest).where(GateRequest.link_hash == token_hash(token)))
+        if request is None:
+            return None
+        minutes = s.get(MinutesRow, request.minutes_id)
+        return LinkRequest(
+            request_id=request.id,
+            kind=request.kind,
+            workplace_id=minutes.workplace_id if minutes else "",
+            meeting_date=minutes.meeting_date if minutes else "",
+            open=not request.answer and request.expires_at >= utcnow(),
+        )
+
+
+def answer_link(ctx: StepContext, token: str) -> str | None:
+    """Approve through a request's link (its button was pressed); return what happened, None if unknown."""
+    if not is_token(token):
+        return None
+    with ctx.db.session() as s:
+        request = s.scalar(select(GateRequest).where(GateRequest.link_hash == token_hash(token)))
+        if request is None:
+            return None
+        note, release = _answer(s, request, Verdict.APPROVE, "(via länken)")
+    if release:
+        ctx.enqueue("sign", release)
+    return note
