@@ -36,19 +36,6 @@ FIELDS = (1000, 2000)
 
 PASSPHRASE = "bench-lösen"
 
-MINUTES = {
-    "status": "accepted", "error": None,
-    "meeting": {"workplace": "hemtjanst-norr", "workplace_name": "Hemtjänst Norr", "kind": "apt",
-                "date": "2026-11-20", "start": "13:00", "end": "14:30", "location": "Personalrummet"},
-    "sender": {"name": "Anna Svensson", "email": "anna.svensson@exempelby.se"},
-    "roles": {"chair": "Maria Lind", "note_taker": "Anna Svensson", "adjusters": [],
-              "safety_reps": ["Karin Berg"]},
-    "attendance": {"present": ["Maria Lind", "Karin Berg", "Anna Svensson"], "absent": []},
-    "items": [{"number": 1, "title": "Arbetsmiljö och hälsa", "heading": "1. Arbetsmiljö",
-               "text": "Skyddsronden är klar.", "decisions": ["En riskbedömning görs."], "actions": []}],
-    "unplanned": [], "missing": [], "warnings": [],
-}
-
 
 def signature_bomb(pdf: bytes, count: int) -> bytes:
     """Add ``count`` signature fields that all point at the PDF's one signature value."""
@@ -99,13 +86,14 @@ def main() -> bool:
     from service.bootstrap import Services, render_signed_pdf
     from service.config import load_config
     from tests.support.configs import write_config
+    from tests.support.minutes import sample_minutes
 
     os.environ["MINNES_SIGNING_PASSPHRASE"] = PASSPHRASE
     with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
         folder = write_config(Path(tmp) / "config")
         services = Services(load_config(folder), queue=False)
         try:
-            signed = render_signed_pdf(services.config, MINUTES, None, db=services.db)
+            signed = render_signed_pdf(services.config, sample_minutes(), None, db=services.db)
         finally:
             services.close()
         bombs = {n: signature_bomb(signed, n) for n in FIELDS}

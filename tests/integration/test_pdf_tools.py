@@ -25,7 +25,8 @@ from pyhanko.sign.timestamps import DummyTimeStamper
 from service.pdf.render import render_minutes
 from service.pdf.sign import Signer
 from service.pdf.verify import verify_pdf
-from tests.unit.test_pdf_samples import PASSPHRASE, WORKPLACE, long_minutes, short_minutes, write_key
+from tests.support.minutes import WORKPLACE, long_minutes, sample_minutes
+from tests.unit.test_pdf_samples import PASSPHRASE, write_key
 from tests.unit.test_pdf_sign import add_page
 
 JAVA_DIR = Path("/usr/share/java")
@@ -73,7 +74,7 @@ def signer(tmp_path_factory: pytest.TempPathFactory) -> Signer:
 def files(tmp_path_factory: pytest.TempPathFactory, signer: Signer) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("pdf")
     out = {}
-    short = render_minutes(short_minutes(), WORKPLACE, archive_url="http://127.0.0.1:8080/protokoll/7")
+    short = render_minutes(sample_minutes(), WORKPLACE, archive_url="http://127.0.0.1:8080/protokoll/7")
     long = render_minutes(long_minutes(40), WORKPLACE)
     for name, data in {
         "short": short,
@@ -208,7 +209,7 @@ def tsa_url() -> Iterator[str]:
 
 def test_pades_b_t_with_time_stamping_service(tmp_path: Path, tsa_url: str) -> None:
     signer = Signer.load(write_key(tmp_path), PASSPHRASE, tsa_url=tsa_url)
-    pdf = render_minutes(short_minutes(), WORKPLACE)
+    pdf = render_minutes(sample_minutes(), WORKPLACE)
     for n in range(2):  # the HTTP client must survive more than one signature per process
         out = tmp_path / f"bt{n}.pdf"
         out.write_bytes(signer.sign(pdf, verify_url=VERIFY_URL))

@@ -9,6 +9,7 @@ from service.domain.workplace import Member, Workplace
 from service.mail.bounces import verp_address, verp_delivery_id
 from service.mail.compose import delivery_report, distribution, distribution_message_id
 from service.mail.transport import OutboxTransport, SmtpTransport
+from tests.support.minutes import sample_minutes
 from tests.support.smtp import SmtpSink
 
 SENDER = "Minnes <minnes@exempelby.se>"
@@ -19,12 +20,7 @@ MEMBERS = tuple(
                        ("Sara Holm", "employee"), ("Per Ås", "employee")]
 )
 WORKPLACE = Workplace(id="hemtjanst-norr", name="Hemtjänst Norr", kind="apt", members=MEMBERS)
-MINUTES = {
-    "meeting": {"date": "2026-11-20", "workplace_name": "Hemtjänst Norr"},
-    "items": [{"number": 1, "title": "Arbetsmiljö och hälsa", "heading": "1. AM", "text": "",
-               "decisions": ["Riskbedömning görs."], "actions": []}],
-    "unplanned": [],
-}
+MINUTES = sample_minutes()
 
 
 def _compose(member: Member) -> object:

@@ -10,38 +10,18 @@ from service.archive.db import Delivery, Inbound, MinutesRow
 from service.bootstrap import Services
 from service.web import create_app
 from tests.support.configs import make_config
+from tests.support.minutes import sample_minutes
 
-MINUTES = {
-    "status": "accepted",
-    "error": None,
-    "meeting": {
-        "workplace": "hemtjanst-norr",
-        "workplace_name": "Hemtjänst Norr",
-        "kind": "apt",
-        "date": "2026-11-20",
-        "start": "13:00",
-        "end": "14:30",
-        "location": "Personalrummet",
-    },
-    "sender": {"name": "Anna Svensson", "email": "anna.svensson@exempelby.se"},
-    "roles": {"chair": None, "note_taker": "Anna Svensson", "adjusters": [], "safety_reps": ["Karin Berg"]},
-    "attendance": {"present": ["Maria Lind", "Karin Berg"], "absent": ["Sara Holm"]},
-    "items": [
-        {
-            "number": 1,
-            "title": "Arbetsmiljö och hälsa",
-            "heading": "1. Arbetsmiljö",
-            "text": "Karin informerade om skyddsronden. <script>alert(1)</script>",
-            "decisions": ["En riskbedömning görs."],
-            "actions": [{"what": "Beställa glidlakan", "owner": "Johan Ek", "due": "2026-12-15"}],
-        },
-        {"number": 2, "title": "Ekonomi", "heading": None, "text": "", "decisions": [], "actions": []},
-        {"number": 3, "title": "Övriga frågor", "heading": None, "text": "", "decisions": [], "actions": []},
-    ],
-    "unplanned": [{"heading": "Julbord", "text": "Den 11 december.", "decisions": [], "actions": []}],
-    "missing": [2, 3],
-    "warnings": [],
-}
+
+def _minutes() -> dict:
+    """The sample minutes, with a script in the draft's text and Övriga frågor left empty but for Julbord."""
+    minutes = sample_minutes()
+    minutes["items"][3]["text"] += " <script>alert(1)</script>"
+    other = minutes["items"][7]
+    assert other["title"] == "Övriga frågor"
+    other.update(heading=None, text="")  # the unplanned Julbord sits under it, so it counts as covered
+    minutes["missing"] = [2, 8]
+    return minutes
 
 
 @pytest.fixture
@@ -57,7 +37,7 @@ def client(tmp_path, database_url):  # noqa: ANN201
             inbound_id=inbound.id,
             workplace_id="hemtjanst-norr",
             meeting_date="2026-11-20",
-            data=json.dumps(MINUTES, ensure_ascii=False),
+            data=json.dumps(_minutes(), ensure_ascii=False),
             search_text="skyddsronden julbord",
             state="distributed",
             pdf_sha256=pdf_key,
@@ -85,11 +65,11 @@ def test_search_finds_words_of_the_minutes(client):
 def test_minutes_page_shows_items_decisions_actions_and_escapes_draft_text(client):
     page = client.get("/minutes/1").get_data(as_text=True)
     assert "Arbetsmiljö och hälsa" in page
-    assert "En riskbedömning görs." in page
+    assert "En riskbedömning av förflyttningar görs innan nya brukare tas emot." in page
     assert "Johan Ek" in page and "2026-12-15" in page
     assert "Julbord" in page
-    assert page.index("§ 3 Övriga frågor") < page.index("Julbord"), "unplanned under Övriga frågor"
-    assert page.count("Punkten behandlades inte.") == 1, "only Ekonomi och budget was not covered"
+    assert page.index("§ 8 Övriga frågor") < page.index("Julbord"), "unplanned under Övriga frågor"
+    assert page.count("Punkten behandlades inte.") == 1, "only Föregående minnesanteckningar was not covered"
     assert "Sammanställning av åtgärder" in page
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
 

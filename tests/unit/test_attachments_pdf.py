@@ -179,10 +179,10 @@ def test_too_large_pdf_is_refused_unread(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_minnes_own_minutes_are_not_a_draft() -> None:
     from service.pdf.render import render_minutes
-    from tests.unit.test_pdf_samples import WORKPLACE, short_minutes
+    from tests.support.minutes import WORKPLACE, sample_minutes
 
     with pytest.raises(UnreadableAttachment, match="redan färdiga minnesanteckningar"):
-        attachment_lines(pdf_att(render_minutes(short_minutes(), WORKPLACE)))
+        attachment_lines(pdf_att(render_minutes(sample_minutes(), WORKPLACE)))
 
 
 def raw_pdf(content: bytes) -> bytes:

@@ -9,12 +9,12 @@ import pytest
 
 from service.pdf.pdfa import SIGNATURE_FIELD
 from service.pdf.render import render_minutes, swedish_date
-from tests.unit.test_pdf_samples import WORKPLACE, long_minutes, short_minutes
+from tests.support.minutes import WORKPLACE, long_minutes, sample_minutes
 
 
 @pytest.fixture(scope="module")
 def short_pdf() -> bytes:
-    return render_minutes(short_minutes(), WORKPLACE, archive_url="http://127.0.0.1:8080/protokoll/1")
+    return render_minutes(sample_minutes(), WORKPLACE, archive_url="http://127.0.0.1:8080/protokoll/1")
 
 
 def test_swedish_date() -> None:
@@ -59,7 +59,7 @@ def test_empty_signature_field_on_last_page(short_pdf: bytes) -> None:
 
 
 def test_markup_in_draft_is_escaped_not_interpreted() -> None:
-    m = short_minutes()
+    m = sample_minutes()
     m["items"][0]["text"] = "<para>Trasig</b> <font name='Courier'>markup</font> & <img src='/etc/passwd'/>"
     m["attendance"]["present"] = ["<b>Anna</b>"]
     pdf = render_minutes(m, WORKPLACE)
@@ -84,12 +84,12 @@ def test_swedish_labels_and_english_for_an_english_workplace() -> None:
 
     from pdfminer.high_level import extract_text
 
-    swedish = " ".join(extract_text(io.BytesIO(render_minutes(short_minutes(), WORKPLACE))).split())
+    swedish = " ".join(extract_text(io.BytesIO(render_minutes(sample_minutes(), WORKPLACE))).split())
     for label in ("Minnesanteckningar – Arbetsplatsträff (APT)", "Närvaro och roller",
                   "§ 4 Arbetsmiljö och hälsa", "Punkten behandlades inte.", "Sammanställning av åtgärder",
                   "Elektronisk underskrift", "sida 1 av", "20 november 2026"):
         assert label in swedish, label
-    english_pdf = render_minutes(short_minutes(), dataclasses.replace(WORKPLACE, language="en"))
+    english_pdf = render_minutes(sample_minutes(), dataclasses.replace(WORKPLACE, language="en"))
     with pikepdf.open(io.BytesIO(english_pdf)) as doc:
         assert str(doc.Root.Lang) == "en-GB"
         assert str(doc.docinfo.Title) == "Minutes Hemtjänst Norr 2026-11-20"
@@ -110,8 +110,8 @@ def test_render_signed_pdf_signs_an_english_workplace_with_an_english_stamp(tmp_
     config = make_config(tmp_path / "config")
     try:
         english_wp = dataclasses.replace(WORKPLACE, language="en")
-        english = bootstrap.render_signed_pdf(config, short_minutes(), english_wp)
-        swedish = bootstrap.render_signed_pdf(config, short_minutes(), WORKPLACE)
+        english = bootstrap.render_signed_pdf(config, sample_minutes(), english_wp)
+        swedish = bootstrap.render_signed_pdf(config, sample_minutes(), WORKPLACE)
         trusted = [bootstrap.signer_for(config).certificate_pem]
     finally:
         bootstrap._signers.pop((str(config.settings.signing.pkcs12), config.settings.signing.tsa_url), None)
@@ -129,11 +129,11 @@ def test_a_correction_says_which_version_it_is_and_which_one_it_replaces() -> No
 
     from pdfminer.high_level import extract_text
 
-    pdf = render_minutes(short_minutes(), WORKPLACE, version=2, replaces=(1, "2026-11-21"))
+    pdf = render_minutes(sample_minutes(), WORKPLACE, version=2, replaces=(1, "2026-11-21"))
     text = " ".join(extract_text(io.BytesIO(pdf)).split())
     assert "2, ersätter version 1 av den 21 november 2026" in text
-    english = render_minutes(short_minutes(), dataclasses.replace(WORKPLACE, language="en"), version=3,
+    english = render_minutes(sample_minutes(), dataclasses.replace(WORKPLACE, language="en"), version=3,
                              replaces=(2, "2026-11-22"))
     assert "3, replaces version 2 of 22 November 2026" in " ".join(extract_text(io.BytesIO(english)).split())
-    first = " ".join(extract_text(io.BytesIO(render_minutes(short_minutes(), WORKPLACE))).split())
+    first = " ".join(extract_text(io.BytesIO(render_minutes(sample_minutes(), WORKPLACE))).split())
     assert "ersätter" not in first

@@ -15,21 +15,7 @@ from service.pdf import signatures
 from service.pdf import verify as checking
 from service.web import create_app
 from tests.support.configs import make_config
-
-MINUTES = {
-    "status": "accepted",
-    "error": None,
-    "meeting": {"workplace": "hemtjanst-norr", "workplace_name": "Hemtjänst Norr", "kind": "apt",
-                "date": "2026-11-20", "start": "13:00", "end": "14:30", "location": "Personalrummet"},
-    "sender": {"name": "Anna Svensson", "email": "anna.svensson@exempelby.se"},
-    "roles": {"chair": None, "note_taker": "Anna Svensson", "adjusters": [], "safety_reps": ["Karin Berg"]},
-    "attendance": {"present": ["Maria Lind", "Karin Berg"], "absent": []},
-    "items": [{"number": 1, "title": "Arbetsmiljö och hälsa", "heading": "1. Arbetsmiljö",
-               "text": "Skyddsronden är klar.", "decisions": [], "actions": []}],
-    "unplanned": [],
-    "missing": [],
-    "warnings": [],
-}
+from tests.support.minutes import sample_minutes
 
 SPIN = "while True: pass"
 SLEEP = "import time; time.sleep(60)"
@@ -72,7 +58,7 @@ def installation(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     root = tmp_path_factory.mktemp("verify-limits")
     config = make_config(root / "config", database_url=f"sqlite:///{root}/minnes.db")
     services = Services(config, queue=False)
-    signed = render_signed_pdf(config, MINUTES, None, db=services.db)
+    signed = render_signed_pdf(config, sample_minutes(), None, db=services.db)
     yield config, services, signed, root
     services.close()
     mp.undo()
