@@ -7,7 +7,15 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from service.archive.claims import OPEN_STATES, DeliveryState, InboundState, MinutesState, SendState
-from service.archive.db import Database, Delivery, Inbound, MinutesRow, OutgoingMail, utcnow
+from service.archive.db import (
+    Database,
+    Delivery,
+    GateRequest,
+    Inbound,
+    MinutesRow,
+    OutgoingMail,
+    utcnow,
+)
 
 STATE_NAMES: dict[str, str] = {
     InboundState.RECEIVED: "mottaget",
@@ -16,6 +24,10 @@ STATE_NAMES: dict[str, str] = {
     InboundState.REJECTED: "avvisat",
     InboundState.BOUNCE: "studs",
     InboundState.FAILED: "misslyckat",
+    InboundState.REPLY: "svar på förfrågan",
+    MinutesState.HELD: "väntar vid en grind",
+    MinutesState.STOPPED: "stoppat",
+    MinutesState.EXPIRED: "gick ut obekräftat",
     MinutesState.STRUCTURED: "strukturerat",
     MinutesState.SIGNED: "signerat",
     MinutesState.DISTRIBUTING: "skickas ut",
@@ -50,12 +62,48 @@ class Reports:
             counts = self._counts(model, col)
             body = ", ".join(f"{STATE_NAMES.get(k, k)}: {v}" for k, v in sorted(counts.items())) or "inga"
             lines.append(f"{title}: {body}")
+        gated = self.gated()
+        if gated:
+            lines.append("")
+            lines.append("Vid grindarna:")
+            lines += [f"  {g}" for g in gated]
         stuck = self.stuck()
         if stuck:
             lines.append("")
             lines.append("Fastnat:")
             lines += [f"  {s}" for s in stuck]
         return "\n".join(lines)
+
+    def gated(self, recent: dt.timedelta = dt.timedelta(days=30)) -> list[str]:
+        """Return the drafts waiting for confirmation, and those that expired or were stopped lately."""
+        out: list[str] = []
+        since = utcnow() - recent
+        with self.db.session() as s:
+            rows = s.execute(
+                select(MinutesRow, GateRequest)
+                .join(GateRequest, GateRequest.minutes_id == MinutesRow.id)
+                .where(
+                    (MinutesRow.state == MinutesState.HELD)
+                    | (MinutesRow.state.in_((MinutesState.EXPIRED, MinutesState.STOPPED))
+                       & (GateRequest.answered_at >= since))
+                )
+                .order_by(MinutesRow.id)
+            ).all()
+            for m, r in rows:
+                what = f"#{m.id} {m.workplace_id} {m.meeting_date or 'odaterat'}"
+                if m.state == MinutesState.HELD and not r.answer:
+                    sent = (f"frågan skickad {r.mailed_at:%Y-%m-%d %H:%M}" if r.mailed_at
+                            else "frågan väntar: högst en i timmen")
+                    until = f"{r.expires_at:%Y-%m-%d}"
+                    out.append(f"{what}: väntar på bekräftelse från {r.email} till {until} ({sent})")
+                elif m.state == MinutesState.HELD:
+                    out.append(f"{what}: {r.email} svarade med en kommentar; väntar på ett rättat utkast")
+                elif m.state == MinutesState.EXPIRED:
+                    when = f"{r.answered_at:%Y-%m-%d}"
+                    out.append(f"{what}: gick ut obekräftat {when} ({r.email} svarade aldrig)")
+                else:
+                    out.append(f"{what}: stoppat av {r.email} {r.answered_at:%Y-%m-%d}")
+        return out
 
     def stuck(self, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> list[str]:
         """Return one line per piece of work that has not moved for a while, with the reason."""
