@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
 from service.domain.document import lines_from_text
 from service.domain.structure import Draft, structure_draft
 from service.domain.workplace import AgendaEntry, Member, Workplace
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # tests.support is not installed with the package
+
+from tests.support.rosters import AGENDA  # noqa: E402 - the standard APT agenda
 
 GOAL_MS = 2.0
 """The figure to stay under."""
@@ -16,20 +24,7 @@ WORKPLACE = Workplace(
     name="Hemtjänst Norr",
     kind="apt",
     members=(Member("Maria Lind", "maria@x.se", "manager"), Member("Karin Berg", "karin@x.se", "safety_rep")),
-    agenda=tuple(
-        AgendaEntry(t)
-        for t in (
-            "Mötets öppnande",
-            "Föregående minnesanteckningar",
-            "Verksamhetsfrågor",
-            "Arbetsmiljö och hälsa",
-            "Jämställdhet och mångfald",
-            "Ekonomi och budget",
-            "Facklig information",
-            "Övriga frågor",
-            "Nästa möte",
-        )
-    ),
+    agenda=tuple(AgendaEntry(t) for t in AGENDA),
 )
 
 DRAFT = """Minnesanteckningar APT Hemtjänst Norr

@@ -18,18 +18,17 @@ from service.domain.preamble import read_fields
 from service.domain.sections import read_section
 from service.domain.tables import expand_tables
 from service.domain.workplace import AgendaEntry
+from tests.support.rosters import AGENDA as STANDARD_AGENDA
 
-AGENDA = (
-    AgendaEntry("Mötets öppnande", ("Mötet öppnas",)),
-    AgendaEntry("Föregående minnesanteckningar", ("Föregående möte",)),
-    AgendaEntry("Verksamhetsfrågor", ("Information från chef",)),
-    AgendaEntry("Arbetsmiljö och hälsa"),
-    AgendaEntry("Jämställdhet och mångfald"),
-    AgendaEntry("Ekonomi och budget"),
-    AgendaEntry("Facklig information"),
-    AgendaEntry("Övriga frågor"),
-    AgendaEntry("Nästa möte"),
-)
+ALIASES = {
+    "Mötets öppnande": ("Mötet öppnas",),
+    "Föregående minnesanteckningar": ("Föregående möte",),
+    "Verksamhetsfrågor": ("Information från chef",),
+}
+"""Aliases a workplace might configure for the first items."""
+
+AGENDA = tuple(AgendaEntry(title, ALIASES.get(title, ())) for title in STANDARD_AGENDA)
+"""The standard APT agenda, with those aliases."""
 
 
 def texts(lines: list[Line]) -> list[str]:
