@@ -22,13 +22,14 @@ from service.steps.context import StepContext
 DIAGNOSTIC_CHARS = 160
 """How much of the remote server's diagnostic is kept."""
 
+_TAG = re.compile(r"</?[a-z][^<>@]*>", re.IGNORECASE)
 _LINK = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S*", re.IGNORECASE)
 _UNSAFE = re.compile(r"[^\w\s.,;:()@<>'\"/+=#%-]", re.UNICODE)
 
 
 def plain_reason(status: str, diagnostic: str) -> str:
     """Return a bounce's status code and a short diagnostic as plain text, links and markup removed."""
-    text = _LINK.sub("[länk borttagen]", diagnostic)
+    text = _LINK.sub("(länk borttagen)", _TAG.sub(" ", diagnostic))
     text = _UNSAFE.sub(" ", text)
     text = " ".join(text.split())
     if len(text) > DIAGNOSTIC_CHARS:

@@ -216,3 +216,13 @@ def test_verp_round_trip_and_forgery() -> None:
     assert verp_address("apt+x@exempelby.se", 1) == verp_address("apt@exempelby.se", 1)
     with pytest.raises(ValueError):
         verp_address("Minnes", 1)
+
+
+def test_a_bounce_reason_is_plain_text_without_links():
+    from service.steps.bounce import plain_reason
+
+    diagnostic = "smtp; 550 5.1.1 <b>User unknown</b> <peter@x.se> read https://evil.example/phish now "
+    text = plain_reason("5.1.1", diagnostic + "x" * 400)
+    assert text.startswith("5.1.1 smtp; 550 5.1.1") and "evil.example" not in text and "<b>" not in text
+    assert "<peter@x.se>" in text and len(text) < 200
+    assert plain_reason("javascript:alert(1)", "") == ""

@@ -23,9 +23,11 @@ ME = f"{socket.gethostname()}:{os.getpid()}"
 
 def test_the_stored_strings_are_those_the_archive_has_always_held() -> None:
     assert [s.value for s in InboundState] == [
-        "received", "processing", "accepted", "rejected", "bounce", "failed"
+        "received", "processing", "accepted", "rejected", "bounce", "failed", "reply"
     ]
-    assert [s.value for s in MinutesState] == ["structured", "signed", "distributing", "distributed"]
+    assert [s.value for s in MinutesState] == [
+        "held", "stopped", "expired", "structured", "signed", "distributing", "distributed"
+    ]
     assert [s.value for s in DeliveryState] == ["pending", "sending", "sent", "deferred", "failed"]
     assert MailState is DeliveryState
     assert all(isinstance(s, str) and str(s) == s.value for s in InboundState)

@@ -141,7 +141,10 @@ def test_accepted_outcome_is_filled() -> None:
         False,
         "<m1@x>",
     )
-    assert out.subject == "APT 2026-11-20" and out.may_reply
+    assert out.subject == "APT 2026-11-20"
+    # Unauthenticated: under the default "confirm" it waits, and only a confirm-request answers it.
+    assert out.needs_confirmation and not out.may_reply
+    assert out.output["sender"]["authenticated"] is False
 
 
 def test_dmarc_fail_is_not_authenticated() -> None:
@@ -150,7 +153,7 @@ def test_dmarc_fail_is_not_authenticated() -> None:
 
 
 def test_required_authentication() -> None:
-    cfg = config(require_authenticated_sender=True)
+    cfg = config(unauthenticated_sender="reject")
     assert structure_message(mail(), cfg).output["error"]["code"] == "sender_not_authenticated"
     ok = mail(extra="Authentication-Results: mx.exempelby.se; dmarc=pass header.from=exempelby.se\n")
     out = structure_message(ok, cfg)
@@ -160,7 +163,14 @@ def test_required_authentication() -> None:
 def test_note_takers_only() -> None:
     out = structure_message(mail(sender="karin@exempelby.se", to="apt+samverkan@exempelby.se"), config())
     assert out.output["error"]["code"] == "sender_not_allowed"
-    assert out.may_reply  # known sender: the rejection may be sent
+    # A known but unauthenticated sender hears of a rejection only under "accept".
+    assert not out.may_reply
+    accepting = structure_message(mail(sender="karin@exempelby.se", to="apt+samverkan@exempelby.se"),
+                                  config(unauthenticated_sender="accept"))
+    assert accepting.may_reply and not accepting.needs_confirmation
+    passed = "Authentication-Results: mx.exempelby.se; dmarc=pass header.from=exempelby.se\n"
+    authenticated = mail(sender="karin@exempelby.se", to="apt+samverkan@exempelby.se", extra=passed)
+    assert structure_message(authenticated, config()).may_reply
     assert structure_message(
         mail(sender="tom@exempelby.se", to="apt+samverkan@exempelby.se"), config()
     ).accepted
@@ -207,3 +217,23 @@ def test_automatic_mail_is_never_answered() -> None:
 )
 def test_trusted_internal_header(values: list[str], expected: str, vouched: bool) -> None:
     assert internal_vouched(values, expected) is vouched
+
+
+def test_the_internal_header_vouches_only_with_exactly_its_value():
+    from service.domain.routing import AUTH_FAIL, AUTH_NONE, AUTH_PASS, sender_verdict
+
+    wanted = "X-MS-Exchange-Organization-AuthAs: Internal"
+
+    def judge(*headers: tuple[str, str], internal: str = wanted) -> str:
+        return sender_verdict(headers, trusted_authserv_id="mx.exempelby.se",
+                              trusted_internal_header=internal, from_domain="exempelby.se")
+
+    assert judge(("X-MS-Exchange-Organization-AuthAs", "Internal")) == AUTH_PASS
+    assert judge(("X-MS-Exchange-Organization-AuthAs", "Anonymous")) == AUTH_NONE
+    assert judge(("X-MS-Exchange-Organization-AuthAs", "Internal"), internal="") == AUTH_NONE
+    # Two copies: one was added by someone else than the organisation's own system.
+    assert judge(("X-MS-Exchange-Organization-AuthAs", "Internal"),
+                 ("X-MS-Exchange-Organization-AuthAs", "Anonymous")) == AUTH_NONE
+    # The MX's dmarc=fail is never overruled by the internal header.
+    assert judge(("Authentication-Results", "mx.exempelby.se; dmarc=fail"),
+                 ("X-MS-Exchange-Organization-AuthAs", "Internal")) == AUTH_FAIL
