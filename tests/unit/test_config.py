@@ -98,3 +98,45 @@ def test_workplace_id_must_equal_the_file_stem(tmp_path):
 def test_missing_folder_says_how_to_point_at_one(tmp_path):
     with pytest.raises(ConfigError, match="--config"):
         load_config(tmp_path / "nowhere")
+
+
+def _with_intake(tmp_path, lines: str):  # noqa: ANN202
+    folder = write_config(tmp_path / "c")
+    text = (folder / "minnes.toml").read_text().replace("[intake]\n", "[intake]\n" + lines, 1)
+    (folder / "minnes.toml").write_text(text)
+    return folder
+
+
+def test_unauthenticated_drafts_wait_for_confirmation_by_default(tmp_path):
+    intake = load_config(write_config(tmp_path / "c")).settings.intake
+    assert intake.unauthenticated_sender == "confirm"
+    assert (intake.confirm_days, intake.trusted_internal_header) == (7, "")
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ("require_authenticated_sender = true\n", "reject"),
+        ("require_authenticated_sender = false\n", "confirm"),
+        ('require_authenticated_sender = true\nunauthenticated_sender = "accept"\n', "accept"),
+    ],
+)
+def test_the_old_key_still_reads_and_is_called_deprecated(tmp_path, lines, expected):
+    from service.bootstrap import check_config
+
+    config = load_config(_with_intake(tmp_path, lines))
+    assert config.settings.intake.unauthenticated_sender == expected
+    assert any("require_authenticated_sender är föråldrad" in p for p in check_config(config))
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ('unauthenticated_sender = "maybe"\n', "välj en av: confirm, reject, accept"),
+        ("confirm_days = 0\n", "confirm_days"),
+        ('trusted_internal_header = "X-MS-Exchange-Organization-AuthAs"\n', "Namn: värde"),
+    ],
+)
+def test_trust_keys_are_checked(tmp_path, lines, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(_with_intake(tmp_path, lines))
