@@ -98,3 +98,14 @@ def verdict(text: str) -> Verdict:
     if first in STOP_WORDS:
         return Verdict.STOP
     return Verdict.COMMENT
+
+
+LINK_PATH = "/svar/"
+"""Where a request's link points, under ``[web] base_url``: ``/svar/TOKEN``."""
+
+_IN_TEXT = re.compile(rf"({re.escape(LINK_PATH)}|{MESSAGE_ID_PREFIX}\.){_TOKEN}(?![A-Za-z0-9_-])")
+
+
+def redact(text: str) -> str:
+    """Return a request mail's text with its tokens (in links and Message-IDs) replaced by an ellipsis."""
+    return _IN_TEXT.sub(r"\1…", text)

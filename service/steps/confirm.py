@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 
 from service.archive.claims import Answer, Gate, MinutesState, RequestKind
 from service.archive.db import GateRequest, MinutesRow, utcnow
-from service.domain.requests import new_token, request_message_id, token_hash
+from service.domain.requests import LINK_PATH, new_token, request_message_id, token_hash
 from service.steps.context import StepContext, SweepTimes, Unfinished
 from service.steps.mail import queue_mail
 
@@ -31,7 +31,7 @@ MAIL_INTERVAL = dt.timedelta(hours=1)
 
 def link_url(ctx: StepContext, token: str) -> str:
     """Return the page a request's link opens (it acts only on the button there, never on GET)."""
-    return f"{ctx.settings.web.base_url.rstrip('/')}/svar/{token}"
+    return f"{ctx.settings.web.base_url.rstrip('/')}{LINK_PATH}{token}"
 
 
 def hold(ctx: StepContext, s: Session, minutes: MinutesRow, *, email: str, in_reply_to: str) -> int | None:

@@ -7,7 +7,7 @@ import email.policy
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from service.archive import claims
 from service.archive.claims import MailState
@@ -45,6 +45,34 @@ def send_mail(ctx: StepContext, mail_id: int) -> None:
         )
         values.pop("updated_at")  # outgoing mail keeps no such column
         claims.record(s, OutgoingMail, mail_id, values)
+        if row.kind in TOKEN_KINDS and values.get("state") in (MailState.SENT, MailState.FAILED):
+            s.execute(
+                update(OutgoingMail).where(OutgoingMail.id == mail_id).values(raw=redacted(row.raw))
+                .execution_options(synchronize_session=False)
+            )  # a sent request's tokens live only in the recipient's mailbox
+
+
+TOKEN_KINDS = frozenset({"confirm-request", "approval-request", "hold-notice", "login-link"})
+"""Kinds of mail that carry tokens, which the archive keeps no longer than it takes to send them."""
+
+
+def redacted(raw: bytes) -> bytes:
+    """Return a sent mail with the tokens in its Message-ID and text replaced by an ellipsis."""
+    from service.domain.requests import redact
+
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    for name in ("Message-ID",):
+        if msg[name]:
+            value = redact(str(msg[name])).replace("…", "redacted")  # a header stays ASCII
+            del msg[name]
+            msg[name] = value
+    for part in msg.walk():
+        if part.get_content_maintype() == "text" and not part.is_multipart():
+            language = part.get("Content-Language")
+            part.set_content(redact(part.get_content()), subtype=part.get_content_subtype(), charset="utf-8")
+            if language:
+                part["Content-Language"] = language
+    return msg.as_bytes()
 
 
 def unfinished(s: Session, times: SweepTimes) -> list[int]:

@@ -69,8 +69,12 @@ def test_a_spoofed_draft_reaches_only_its_claimed_sender_until_a_reply_confirms_
         [m] = s.scalars(select(MinutesRow)).all()
         assert (m.state, m.gate) == ("held", "confirm")
         [req] = s.scalars(select(GateRequest)).all()
-        # Only the hash of either token is kept, never the token itself.
+        # Only the hash of either token is kept, never the token itself, not even in the sent mail.
         assert token not in (req.reply_hash, req.link_hash) and len(req.reply_hash) == 64
+        [kept] = s.scalars(select(OutgoingMail).where(OutgoingMail.kind == "confirm-request")).all()
+        link_token = re.search(r"/svar/([A-Za-z0-9_-]{22})", body).group(1)
+        assert token.encode() not in kept.raw and link_token.encode() not in kept.raw
+        assert b"/svar/" in kept.raw and b"Content-Language: sv" in kept.raw
 
     smtp_sink.clear()
     # A reply from someone else, and one the MX says fails DMARC, change nothing.
