@@ -12,6 +12,33 @@ class StorageError(Exception):
     """A file could not be stored or read."""
 
 
+def _fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (a new file or folder in it) to disk."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _make_dirs(path: Path) -> None:
+    """Make a folder and its missing parents, fsyncing each new folder and the folder it is in."""
+    missing: list[Path] = []
+    while not path.is_dir():
+        missing.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir()
+        except FileExistsError:  # made meanwhile by another writer: fsynced here all the same
+            if not folder.is_dir():
+                raise
+        _fsync_dir(folder)
+        _fsync_dir(folder.parent)
+
+
 class FileStore:
     """Keep blobs on disk under their SHA-256; writing the same bytes twice is harmless."""
 
@@ -24,13 +51,18 @@ class FileStore:
         return self.root / key[:2] / key[2:4] / key
 
     def put(self, data: bytes) -> str:
-        """Store bytes durably and return their key (the hex SHA-256)."""
+        """Store bytes durably and return their key (the hex SHA-256).
+
+        The file is written beside its final name, fsynced, renamed into place, and its folder
+        fsynced; every folder made for it is fsynced with its parent, so that nothing stored is lost
+        when the machine stops right after.
+        """
         key = hashlib.sha256(data).hexdigest()
         path = self._path(key)
         if path.exists():
             return key
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _make_dirs(path.parent)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as fh:
@@ -41,11 +73,7 @@ class FileStore:
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            _fsync_dir(path.parent)
         except OSError as exc:
             raise StorageError(f"kunde inte spara fil i {self.root}: {exc.strerror}") from exc
         return key

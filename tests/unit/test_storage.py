@@ -60,3 +60,37 @@ def test_database_errors_never_show_the_password():
     with pytest.raises(ArchiveError) as err:
         Database("nosuchdialect://minnes:hemligt@db.example.se/minnes")
     assert "hemligt" not in str(err.value)
+
+
+def test_new_folders_and_the_file_are_fsynced_in_order(tmp_path, monkeypatch):
+    import os
+
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src, dst) -> None:  # noqa: ANN001
+        events.append(("rename", str(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    root = tmp_path / "files"  # missing too: made and fsynced like the rest
+    key = FileStore(root).put(b"hej")
+    shard, sub, path = root / key[:2], root / key[:2] / key[2:4], root / key[:2] / key[2:4] / key
+    synced = [p for kind, p in events if kind == "fsync"]
+    for folder, parent in ((root, tmp_path), (shard, root), (sub, shard)):
+        assert str(folder) in synced and str(parent) in synced
+        assert synced.index(str(parent), synced.index(str(folder))) > synced.index(str(folder))
+    rename = events.index(("rename", str(path)))
+    assert [p for kind, p in events[:rename] if kind == "fsync"][-1].startswith(str(sub / ".tmp-"))
+    assert events[rename + 1:] == [("fsync", str(sub))]
+
+    events.clear()
+    FileStore(root).put(b"hopp")  # another key: only the folders it lacks are made
+    made = {p for kind, p in events if kind == "fsync"}
+    assert str(tmp_path) not in made and str(root) in made
+
