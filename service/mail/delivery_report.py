@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
+from service.domain.minutes import Minutes
 from service.domain.wording import DEFAULT_LANGUAGE, MAIL, REASONS, long_date, meeting_phrase, words
 from service.domain.workplace import Member, Workplace
 from service.mail.distribution import meeting_of, subject_line
@@ -43,7 +44,7 @@ def explain_reason(reason: str, language: str = DEFAULT_LANGUAGE) -> str:
 
 def delivery_report(
     *,
-    minutes: dict,
+    minutes: Minutes | dict,
     workplace: Workplace,
     to: Member,
     unreached: list[tuple[str, str, str]],

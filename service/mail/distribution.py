@@ -7,6 +7,7 @@ import secrets
 from email.message import EmailMessage, MIMEPart
 from functools import lru_cache
 
+from service.domain.minutes import Minutes
 from service.domain.wording import DEFAULT_LANGUAGE, MAIL, long_date, meeting_phrase, words
 from service.domain.workplace import Member, Workplace
 from service.mail.message import (
@@ -22,9 +23,15 @@ from service.mail.message import (
 from service.mail.message_ids import distribution_message_id
 
 
-def meeting_of(minutes: dict) -> dict:
+def meeting_of(minutes: Minutes | dict) -> dict:
     """Return the ``meeting`` part of structured minutes, empty when there is none."""
+    if isinstance(minutes, Minutes):
+        return minutes.to_json()["meeting"]
     return minutes.get("meeting") or {}
+
+
+def _typed(minutes: Minutes | dict) -> Minutes:
+    return minutes if isinstance(minutes, Minutes) else Minutes.from_json(minutes)
 
 
 def subject_line(workplace_name: str, date: str | None, language: str = DEFAULT_LANGUAGE) -> str:
@@ -32,31 +39,29 @@ def subject_line(workplace_name: str, date: str | None, language: str = DEFAULT_
     return " ".join(p for p in (words(MAIL, language)["subject"], workplace_name, date or "") if p)
 
 
-def _decisions(minutes: dict, language: str) -> list[dict[str, str]]:
+def _decisions(m: Minutes, language: str) -> list[dict[str, str]]:
     w = words(MAIL, language)
-    found: list[dict[str, str]] = []
-    for item in minutes.get("items") or []:
-        for text in item.get("decisions") or []:
-            where = w["where_item"].format(number=item.get("number"), title=item.get("title"))
-            found.append({"text": text, "where": where})
-    for section in minutes.get("unplanned") or []:
-        for text in section.get("decisions") or []:
-            found.append({"text": text, "where": w["where_other"].format(heading=section.get("heading"))})
+    found = [
+        {"text": text, "where": w["where_item"].format(number=item.number, title=item.title)}
+        for item in m.items for text in item.decisions
+    ]
+    found += [
+        {"text": text, "where": w["where_other"].format(heading=section.heading)}
+        for section in m.unplanned for text in section.decisions
+    ]
     return found
 
 
-def _actions(minutes: dict, language: str) -> list[dict[str, str]]:
+def _actions(m: Minutes, language: str) -> list[dict[str, str]]:
     w = words(MAIL, language)
-    found: list[dict[str, str]] = []
-    sections = list(minutes.get("items") or []) + list(minutes.get("unplanned") or [])
-    for section in sections:
-        for action in section.get("actions") or []:
-            found.append({
-                "what": str(action.get("what") or "").strip(),
-                "owner": str(action.get("owner") or "").strip() or w["no_owner"],
-                "due": long_date(action.get("due"), language) or w["no_due"],
-            })
-    return found
+    return [
+        {
+            "what": ref.action.what.strip(),
+            "owner": (ref.action.owner or "").strip() or w["no_owner"],
+            "due": long_date(ref.action.due, language) or w["no_due"],
+        }
+        for ref in m.all_actions()
+    ]
 
 
 @lru_cache(maxsize=4)
@@ -82,12 +87,13 @@ def new_boundary() -> str:
 
 
 def distribution_parts(
-    *, minutes: dict, workplace: Workplace, version: int, archive_url: str
+    *, minutes: Minutes | dict, workplace: Workplace, version: int, archive_url: str
 ) -> tuple[str, str, dict[str, object]]:
     """Return the subject, the PDF's file name and the body context every recipient shares."""
     language = workplace.language
     w = words(MAIL, language)
-    date = meeting_of(minutes).get("date")
+    m = _typed(minutes)
+    date = m.meeting.date
     subject = subject_line(workplace.name, date, language)
     if version > 1:
         subject += w["corrected"].format(version=version)
@@ -98,8 +104,8 @@ def distribution_parts(
         "meeting_label": meeting_phrase(workplace.kind, language),
         "date_text": long_date(date, language),
         "version": version,
-        "decisions": _decisions(minutes, language),
-        "actions": _actions(minutes, language),
+        "decisions": _decisions(m, language),
+        "actions": _actions(m, language),
         "archive_url": archive_url,
         "manager_names": w["or"].join(m.name for m in workplace.managers),
     }
@@ -108,7 +114,7 @@ def distribution_parts(
 
 def distribution(
     *,
-    minutes: dict,
+    minutes: Minutes | dict,
     workplace: Workplace,
     recipient: Member,
     pdf: bytes,

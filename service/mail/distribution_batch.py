@@ -6,6 +6,7 @@ import re
 from email.message import EmailMessage, MIMEPart
 from email.utils import formatdate, getaddresses
 
+from service.domain.minutes import Minutes
 from service.domain.wording import MAIL, words
 from service.domain.workplace import Member, Workplace
 from service.mail.distribution import distribution, distribution_parts, new_boundary
@@ -56,7 +57,7 @@ class DistributionBatch:
     def __init__(
         self,
         *,
-        minutes: dict,
+        minutes: Minutes | dict,
         workplace: Workplace,
         pdf: bytes,
         minutes_id: int,
