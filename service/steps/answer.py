@@ -117,12 +117,17 @@ def _answer(s: Session, request: GateRequest, said: Verdict, text: str) -> tuple
     return f"förfrågan {request.id}: {ANSWERS[said].value}", None
 
 
-def link_request(ctx: StepContext, token: str) -> LinkRequest | None:
-    """Return what a request's link is about, or None when the token names no request."""
+def _by_link(s: Session, token: str) -> GateRequest | None:
+    """Return the request a link's token names, or None."""
     if not is_token(token):
         return None
+    return s.scalar(select(GateRequest).where(GateRequest.link_hash == token_hash(token)))
+
+
+def link_request(ctx: StepContext, token: str) -> LinkRequest | None:
+    """Return what a request's link is about, or None when the token names no request."""
     with ctx.db.session() as s:
-        request = s.scalar(select(GateRequest).where(GateRequest.link_hash == token_hash(token)))
+        request = _by_link(s, token)
         if request is None:
             return None
         minutes = s.get(MinutesRow, request.minutes_id)
@@ -137,10 +142,8 @@ def link_request(ctx: StepContext, token: str) -> LinkRequest | None:
 
 def answer_link(ctx: StepContext, token: str) -> str | None:
     """Approve through a request's link (its button was pressed); return what happened, None if unknown."""
-    if not is_token(token):
-        return None
     with ctx.db.session() as s:
-        request = s.scalar(select(GateRequest).where(GateRequest.link_hash == token_hash(token)))
+        request = _by_link(s, token)
         if request is None:
             return None
         note, release = _answer(s, request, Verdict.APPROVE, "(via länken)")
