@@ -1,4 +1,10 @@
-"""Maildir intake: store each new message in the archive, then move it to cur/."""
+"""Maildir intake: store each new message in the archive, then move it to cur/.
+
+A message is moved to cur/ with the flag ``S`` (seen) once it is stored. One that can never be
+processed, refused by ``accept`` or larger than ``max_message_bytes`` (of which only the header block
+is read and stored, see :mod:`workers.intake`), goes to cur/ with the flag ``T`` (trashed): the
+failed place of a maildir, where a mail client shows it as deleted.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from workers.intake import MessageRefused
+from workers.intake import MAX_MESSAGE_BYTES, MessageRefused, read_message_file
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +43,24 @@ def deliver_to_maildir(path: Path, raw: bytes, name: str) -> Path:
 
 
 class MaildirIntake:
-    """Hand every message in new/ to ``accept``; acknowledge it (to cur/) only once it is stored."""
+    """Hand every message in new/ to ``accept``; acknowledge it (to cur/) only once it is stored.
+
+    ``accept`` gets the raw message and ``{"source": "maildir", "file": name, "size": bytes}``; of a
+    message larger than ``max_message_bytes`` only the header block, ``size`` being the real one.
+    """
 
     def __init__(
-        self, path: Path, accept: Callable[[bytes, dict], object], *, poll_seconds: float = 1.0
+        self,
+        path: Path,
+        accept: Callable[[bytes, dict], object],
+        *,
+        poll_seconds: float = 1.0,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
     ) -> None:
         self.path = Path(path)
         self.accept = accept
         self.poll_seconds = poll_seconds
+        self.max_message_bytes = max_message_bytes
         ensure_maildir(self.path)
 
     def poll_once(self) -> int:
@@ -59,7 +75,7 @@ class MaildirIntake:
                 continue
             src = self.path / "new" / name
             try:
-                raw = src.read_bytes()
+                got = read_message_file(src, self.max_message_bytes)
             except FileNotFoundError:
                 continue
             except OSError as exc:
@@ -67,7 +83,14 @@ class MaildirIntake:
                 continue
             flags = "S"
             try:
-                self.accept(raw, {"source": "maildir", "file": name})
+                self.accept(got.raw, {"source": "maildir", "file": name, "size": got.size})
+                if got.too_large:
+                    log.warning(
+                        "%s är för stort (%d byte, gränsen är %d); bara huvudet sparas, "
+                        "flyttas till cur/ som raderat",
+                        name, got.size, self.max_message_bytes,
+                    )
+                    flags = "T"
             except MessageRefused as exc:
                 log.warning("%s kan inte behandlas alls (%s); flyttas till cur/ som raderat", name, exc)
                 flags = "T"

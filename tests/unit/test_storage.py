@@ -94,3 +94,55 @@ def test_new_folders_and_the_file_are_fsynced_in_order(tmp_path, monkeypatch):
     made = {p for kind, p in events if kind == "fsync"}
     assert str(tmp_path) not in made and str(root) in made
 
+
+def test_header_block_ends_in_its_blank_line_whatever_was_read():
+    from workers.intake import header_block
+
+    assert header_block(b"A: 1\r\nB: 2\r\n\r\nbody\r\n") == b"A: 1\r\nB: 2\r\n\r\n"
+    assert header_block(b"A: 1\nB: 2\n\nbody\n") == b"A: 1\nB: 2\n\n"
+    assert header_block(b"A: 1\r\nB: 2\r\n") == b"A: 1\r\nB: 2\r\n\r\n"  # no body at all
+    assert header_block(b"A: 1\r\nB: half a li") == b"A: 1\r\n\r\n"  # cut off mid-line
+    assert header_block(b"A: 1\rB: 2\n\nx") == b"A: 1\rB: 2\n\n"  # a lone CR is no line end
+    assert header_block(b"\r\nbody") == b"\r\n"
+
+
+def test_a_message_over_the_limit_is_read_only_as_far_as_its_header(tmp_path):
+    from workers.intake import read_message_file
+
+    path = tmp_path / "m.eml"
+    path.write_bytes(b"Subject: stor\r\nMessage-ID: <s@x>\r\n\r\n" + b"x" * 5000)
+    whole = read_message_file(path, 5100)
+    assert not whole.too_large and whole.size == len(whole.raw) == path.stat().st_size
+    big = read_message_file(path, 4999)
+    assert big.too_large and big.size == path.stat().st_size
+    assert big.raw == b"Subject: stor\r\nMessage-ID: <s@x>\r\n\r\n"
+
+
+def test_maildir_keeps_only_the_header_of_a_message_over_the_limit_and_files_it_as_failed(tmp_path):
+    box = tmp_path / "inbox"
+    head = b"From: anna.svensson@exempelby.se\nMessage-ID: <stor@exempelby.se>\n\n"
+    deliver_to_maildir(box, head + b"y" * 2000, "1.big")
+    deliver_to_maildir(box, b"Subject: liten\n\nx", "2.small")
+    seen: list[tuple[bytes, dict]] = []
+
+    def accept(raw: bytes, ref: dict) -> None:
+        seen.append((raw, ref))
+
+    assert MaildirIntake(box, accept, max_message_bytes=1000).poll_once() == 2
+    assert seen == [
+        (head, {"source": "maildir", "file": "1.big", "size": len(head) + 2000}),
+        (b"Subject: liten\n\nx", {"source": "maildir", "file": "2.small", "size": 17}),
+    ]
+    assert list((box / "new").iterdir()) == []
+    assert sorted(p.name for p in (box / "cur").iterdir()) == ["1.big:2,T", "2.small:2,S"]
+
+
+def test_maildir_leaves_a_message_over_the_limit_in_new_when_it_could_not_be_stored(tmp_path):
+    box = tmp_path / "inbox"
+    deliver_to_maildir(box, b"Subject: stor\n\n" + b"y" * 2000, "1.big")
+
+    def accept(raw: bytes, ref: dict) -> None:
+        raise RuntimeError("databasen är borta")
+
+    assert MaildirIntake(box, accept, max_message_bytes=1000).poll_once() == 0
+    assert [p.name for p in (box / "new").iterdir()] == ["1.big"]
