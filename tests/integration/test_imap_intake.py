@@ -107,8 +107,8 @@ def test_accepted_messages_are_moved_to_the_processed_folder(dovecot: DovecotSer
     assert [raw for raw, _ in accept.calls] == [draft(1), draft(2)]
     uidvalidity = dovecot.uidvalidity()
     assert [meta for _, meta in accept.calls] == [
-        {"source": "imap", "folder": "INBOX", "uidvalidity": uidvalidity, "uid": 1},
-        {"source": "imap", "folder": "INBOX", "uidvalidity": uidvalidity, "uid": 2},
+        {"source": "imap", "folder": "INBOX", "uidvalidity": uidvalidity, "uid": 1, "size": len(draft(1))},
+        {"source": "imap", "folder": "INBOX", "uidvalidity": uidvalidity, "uid": 2, "size": len(draft(2))},
     ]
     assert dovecot.messages("INBOX") == []
     assert dovecot.messages(PROCESSED) == [draft(1), draft(2)]
@@ -130,6 +130,28 @@ def test_a_refused_message_goes_to_the_failed_folder(dovecot: DovecotServer) -> 
     assert dovecot.messages("INBOX") == []
     assert dovecot.messages(PROCESSED) == [draft(1)]
     assert dovecot.messages(FAILED) == [draft(2)]
+
+
+def test_a_message_over_the_limit_hands_on_only_its_header_and_goes_to_the_failed_folder(
+    dovecot: DovecotServer,
+) -> None:
+    big = draft(2).replace(b"\r\n\r\n", b"\r\n\r\n" + b"y" * 5000 + b"\r\n", 1)
+    dovecot.append(draft(1))
+    dovecot.append(big)
+    accept = Recorder()
+    intake = ImapIntake(settings_for(dovecot), dovecot.password, accept, max_message_bytes=len(big) - 1)
+    try:
+        assert intake.poll_once() == 2
+    finally:
+        intake.close()
+    (small_raw, small_meta), (big_raw, big_meta) = accept.calls
+    assert small_raw == draft(1) and small_meta["size"] == len(draft(1))
+    assert big_raw == big.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+    assert big_meta["size"] == len(big) and big_meta["uid"] == 2
+    assert dovecot.messages("INBOX") == []
+    assert dovecot.messages(PROCESSED) == [draft(1)]
+    assert dovecot.messages(FAILED) == [big]
+    assert b"\\Seen" not in dovecot.flags(FAILED)[0]
 
 
 def test_an_accept_that_raises_leaves_the_message_unread_for_a_retry(dovecot: DovecotServer) -> None:

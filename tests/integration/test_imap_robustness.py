@@ -8,7 +8,15 @@ import time
 
 import pytest
 
-from tests.integration.test_imap_intake import PROCESSED, Recorder, draft, running, settings_for, wait_filed
+from tests.integration.test_imap_intake import (
+    FAILED,
+    PROCESSED,
+    Recorder,
+    draft,
+    running,
+    settings_for,
+    wait_filed,
+)
 from tests.support.dovecot import DovecotServer, free_port
 from workers.imap import MAX_IDLE_SECONDS, ImapError, ImapIntake, connect
 
@@ -262,3 +270,66 @@ def test_a_refused_login_is_retried_slowly(dovecot: DovecotServer) -> None:
     )
     intake.run(stop)
     assert waits == [60.0, 120.0, 240.0]
+
+
+def understating_sizes(*args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    """Connect, but make the server answer RFC822.SIZE 1 for every message, as a buggy server might."""
+    client = connect(*args, **kwargs)
+    fetch = client.fetch
+
+    def fetch_understated(uids, items, *a, **k):  # noqa: ANN001, ANN002, ANN003, ANN202
+        answer = fetch(uids, items, *a, **k)
+        for data in answer.values():
+            if b"RFC822.SIZE" in data:
+                data[b"RFC822.SIZE"] = 1
+        return answer
+
+    client.fetch = fetch_understated
+    return client
+
+
+def test_a_server_that_understates_a_size_gets_no_more_than_the_limit_read(dovecot: DovecotServer) -> None:
+    big = draft(1).replace(b"\r\n\r\n", b"\r\n\r\n" + b"y" * 50_000 + b"\r\n", 1)
+    dovecot.append(big)
+    accept = Recorder()
+    intake = ImapIntake(settings_for(dovecot), dovecot.password, accept, connector=understating_sizes,
+                        max_message_bytes=10_000)
+    try:
+        assert intake.poll_once() == 1
+    finally:
+        intake.close()
+    ((raw, meta),) = accept.calls
+    assert raw == big.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+    assert meta["size"] == 10_001  # what it knows: more than the limit
+    assert dovecot.messages("INBOX") == []
+    assert dovecot.messages(FAILED) == [big]
+
+
+def test_a_message_expunged_between_its_size_and_its_body_is_passed_over(dovecot: DovecotServer) -> None:
+    dovecot.append(draft(1))
+    dovecot.append(draft(2))
+
+    def connector(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        client = connect(*args, **kwargs)
+        fetch = client.fetch
+
+        def expunge_the_first(uids, items, *a, **k):  # noqa: ANN001, ANN002, ANN003, ANN202
+            answer = fetch(uids, items, *a, **k)
+            if items == ["RFC822.SIZE"]:  # another intake takes draft 1 right after
+                with dovecot.client() as other:
+                    other.select_folder("INBOX")
+                    other.delete_messages([min(uids)])
+                    other.expunge()
+            return answer
+
+        client.fetch = expunge_the_first
+        return client
+
+    accept = Recorder()
+    intake = ImapIntake(settings_for(dovecot), dovecot.password, accept, connector=connector)
+    try:
+        assert intake.poll_once() == 1
+    finally:
+        intake.close()
+    assert [raw for raw, _ in accept.calls] == [draft(2)]
+    assert dovecot.messages(PROCESSED) == [draft(2)]

@@ -1,7 +1,9 @@
 """IMAP intake: fetch drafts from the unit's mailbox, hand each to the archive, then file it away.
 
 A message is handed to ``accept`` with ``BODY.PEEK[]`` (so it stays unread) and only moved out of
-the watched folder once ``accept`` has returned, i.e. once it is stored. If the move is lost (the
+the watched folder once ``accept`` has returned, i.e. once it is stored. Its ``RFC822.SIZE`` is asked
+first: of a message larger than ``max_message_bytes`` only the header block is fetched and handed on
+(with the real size), and it is moved to the failed folder. If the move is lost (the
 connection drops in between) the message is simply fetched again: ``accept`` is idempotent. A
 changed UIDVALIDITY therefore needs no special care either: everything in the folder is fetched
 again and the archive recognises what it already has.
@@ -26,6 +28,7 @@ from workers.imap.intake import (
     IDLE_TICK,
     LOGIN_BACKOFF,
     MAX_IDLE_SECONDS,
+    SIZE_BATCH,
     Accept,
     ImapIntake,
 )
@@ -49,6 +52,7 @@ __all__ = [
     "M365_SCOPE",
     "MAX_IDLE_SECONDS",
     "READ_TIMEOUT",
+    "SIZE_BATCH",
     "TOKEN_COMMAND_TIMEOUT",
     "Accept",
     "ImapError",

@@ -13,9 +13,20 @@ from imapclient import IMAPClient
 from service.config import ImapSettings
 from workers.imap.connection import READ_TIMEOUT, close, connect, prepare_folder
 from workers.imap.errors import IMAP_ERRORS, ImapError, ImapLoginError
-from workers.imap.protocol import fetched_body, is_bye, is_new_mail, uidnext, uidvalidity
+from workers.imap.protocol import (
+    batches,
+    body_request,
+    fetched_body,
+    fetched_header,
+    fetched_size,
+    header_request,
+    is_bye,
+    is_new_mail,
+    uidnext,
+    uidvalidity,
+)
 from workers.imap.tokens import Secret
-from workers.intake import MessageRefused
+from workers.intake import MAX_HEADER_BYTES, MAX_MESSAGE_BYTES, MessageRefused, header_block
 
 log = logging.getLogger("workers.imap")
 
@@ -34,8 +45,15 @@ BACKOFF_MAX = 300.0
 LOGIN_BACKOFF = 60.0
 """Shortest wait after a refused login, so that retries do not lock the account."""
 
+SIZE_BATCH = 500
+"""UIDs whose ``RFC822.SIZE`` is asked for in one FETCH."""
+
 Accept = Callable[[bytes, dict], None]
-"""Store one raw message; raise :class:`MessageRefused` if it can never be processed."""
+"""Store one raw message; raise :class:`MessageRefused` if it can never be processed.
+
+The metadata holds ``source``, ``folder``, ``uidvalidity``, ``uid`` and ``size``, the message's real
+size: of a message larger than ``max_message_bytes`` only the header block is handed on.
+"""
 
 
 class ImapIntake:
@@ -53,12 +71,14 @@ class ImapIntake:
         backoff_initial: float = BACKOFF_INITIAL,
         backoff_max: float = BACKOFF_MAX,
         connector: Callable[..., IMAPClient] = connect,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
     ) -> None:
         """Prepare the intake; nothing connects until :meth:`poll_once` or :meth:`run`.
 
         ``password`` may be a function returning a fresh secret (an OAuth2 token) for each
         connection. ``sleep`` replaces waiting on the stop event (tests); ``connector`` replaces
-        :func:`connect`.
+        :func:`connect`. A message larger than ``max_message_bytes`` (``intake.max_message_bytes``)
+        is not fetched: only its header block is handed to ``accept``, then it goes to the failed folder.
         """
         self.settings = settings
         self._password = password
@@ -69,6 +89,7 @@ class ImapIntake:
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
         self._connector = connector
+        self._max_bytes = max_message_bytes
         self._client: IMAPClient | None = None
         self._names: dict[str, str] = {}
         self._uidvalidity: int | None = None
@@ -144,10 +165,13 @@ class ImapIntake:
         self._uidvalidity = validity
         filed = 0
         left = 0
-        for uid in uids:
-            outcome = self._handle(client, uid, validity)
-            filed += outcome == "filed"
-            left += outcome == "left"
+        for batch in batches(uids, SIZE_BATCH):
+            with self._commands(self._unreadable):
+                sizes = client.fetch(batch, ["RFC822.SIZE"])
+            for uid in batch:
+                outcome = self._handle(client, uid, validity, fetched_size(sizes, uid))
+                filed += outcome == "filed"
+                left += outcome == "left"
         self.left_behind = left
         return filed
 
@@ -163,13 +187,31 @@ class ImapIntake:
             return filed > 0
         return now != before
 
-    def _handle(self, client: IMAPClient, uid: int, validity: int) -> str:
+    def _fetch(self, client: IMAPClient, uid: int, size: int | None) -> tuple[bytes, int, bool] | None:
+        """Return (raw, real size, too large) of one message, None when it is gone (expunged).
+
+        Of a message whose ``RFC822.SIZE`` is over the limit only the header block is fetched; of any
+        other at most one byte more than the limit, so that a server that understates a size is caught.
+        """
+        limit = self._max_bytes
         with self._commands(f"kunde inte hämta meddelande {uid}"):
-            fetched = client.fetch([uid], ["BODY.PEEK[]"])
-        raw = fetched_body(fetched, uid)
-        if raw is None:  # expunged meanwhile, e.g. by another intake
+            if size is not None and size > limit:
+                head = fetched_header(client.fetch([uid], [header_request(MAX_HEADER_BYTES)]), uid)
+                return None if head is None else (header_block(head), size, True)
+            raw = fetched_body(client.fetch([uid], [body_request(limit)]), uid)
+        if raw is None:
+            return None
+        if len(raw) > limit:
+            return header_block(raw[:MAX_HEADER_BYTES]), max(size or 0, len(raw)), True
+        return raw, len(raw), False
+
+    def _handle(self, client: IMAPClient, uid: int, validity: int, size: int | None) -> str:
+        fetched = self._fetch(client, uid, size)
+        if fetched is None:  # expunged meanwhile, e.g. by another intake
             return "gone"
-        meta = {"source": "imap", "folder": self.settings.folder, "uidvalidity": validity, "uid": uid}
+        raw, size, too_large = fetched
+        meta = {"source": "imap", "folder": self.settings.folder, "uidvalidity": validity, "uid": uid,
+                "size": size}
         try:
             self._accept(raw, meta)
         except MessageRefused as exc:
@@ -180,6 +222,11 @@ class ImapIntake:
         except Exception:
             log.exception("meddelande uid=%s kunde inte tas emot; det ligger kvar och provas igen", uid)
             return "left"
+        if too_large:
+            log.warning("meddelande uid=%s är för stort (%d byte, gränsen är %d); bara huvudet sparas, "
+                        "flyttas till %s", uid, size, self._max_bytes, self.settings.failed_folder)
+            self._move(client, uid, self._names["failed"])
+            return "filed"
         self._move(client, uid, self._names["processed"])
         return "filed"
 

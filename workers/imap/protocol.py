@@ -26,9 +26,46 @@ def uidnext(selected: dict) -> int | None:
     return int(value) if value is not None else None
 
 
+def body_request(max_bytes: int) -> str:
+    """Return the FETCH item for a whole message, unread, but at most one byte more than ``max_bytes``."""
+    return f"BODY.PEEK[]<0.{max_bytes + 1}>"
+
+
+def header_request(max_bytes: int) -> str:
+    """Return the FETCH item for a message's header block, unread, at most ``max_bytes`` of it."""
+    return f"BODY.PEEK[HEADER]<0.{max_bytes}>"
+
+
+def _section(fetched: dict, uid: int, section: bytes) -> bytes | None:
+    """Return one section of a FETCH answer, whole (``BODY[]``) or partial (``BODY[]<0>``)."""
+    for key, value in fetched.get(uid, {}).items():
+        if key == section or (isinstance(key, bytes) and key.startswith(section + b"<")):
+            return value if isinstance(value, bytes) else None
+    return None
+
+
 def fetched_body(fetched: dict, uid: int) -> bytes | None:
     """Return the raw message of a ``BODY.PEEK[]`` FETCH answer, None when it is gone (expunged)."""
-    return fetched.get(uid, {}).get(b"BODY[]")
+    return _section(fetched, uid, b"BODY[]")
+
+
+def fetched_header(fetched: dict, uid: int) -> bytes | None:
+    """Return the header block of a ``BODY.PEEK[HEADER]`` FETCH answer, None when it is gone."""
+    return _section(fetched, uid, b"BODY[HEADER]")
+
+
+def fetched_size(fetched: dict, uid: int) -> int | None:
+    """Return the ``RFC822.SIZE`` of a FETCH answer, None when the server gave none (expunged)."""
+    value = fetched.get(uid, {}).get(b"RFC822.SIZE")
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def batches(uids: Sequence[int], size: int) -> list[list[int]]:
+    """Split UIDs into lists of at most ``size``, in order."""
+    return [list(uids[i:i + size]) for i in range(0, len(uids), size)]
 
 
 def namespace_layout(personal: Sequence[tuple[Any, Any]] | None) -> tuple[str, str] | None:
