@@ -1,4 +1,4 @@
-"""The rq jobs: each takes one id and runs one idempotent pipeline step."""
+"""The rq jobs: each takes one id and runs one idempotent pipeline step; a worker runs these and no others."""
 
 from __future__ import annotations
 

@@ -3,19 +3,33 @@
 The sweeper asks for unfinished work again and again, so each piece of work (step, id) has at most
 two jobs: one under its own id, and while that one runs, one follow-up that runs after it. A job left
 "started" by a worker that was killed is replaced, so it never blocks its work.
+
+Whoever can write to Redis must not be able to run code as the worker: jobs are written and read as
+JSON (rq's default, pickle, runs code while it reads), and the worker runs only Minnes's own job
+functions on one id. Anything else it logs, removes and leaves unrun.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
+from rq.exceptions import DeserializationError, NoSuchJobError
 from rq.job import Job
+from rq.serializers import JSONSerializer
 
 from service.archive.claims import claimer_gone, worker_identity
 from service.steps.context import STEPS
+
+SERIALIZER = JSONSerializer
+"""How jobs are written to and read from Redis: JSON, which never runs code while it reads."""
+
+JOB_FUNCTIONS: frozenset[str] = frozenset(f"workers.jobs.{step}" for step in STEPS)
+"""The only functions a Minnes worker runs: the jobs in workers/jobs.py, one per pipeline step."""
 
 FAILED_BACKOFF_SECONDS = 60.0
 """How long a failed job blocks asking for the same work again (no retry storm every sweep)."""
@@ -36,13 +50,106 @@ def owns(connection: Redis, jid: str, name: str) -> bool:
     return status == b"started" and worker == name.encode()
 
 
+class MinnesJob(Job):
+    """An rq job that never calls back: callbacks and webhooks named in its record are noted, not kept.
+
+    Minnes enqueues none, so a record that names one was written by someone else; the worker refuses it.
+    """
+
+    foreign: tuple[str, ...] = ()
+    """What the record asked for besides its function: callbacks and webhooks, which are dropped."""
+
+    def restore(self, raw_data: Any) -> None:
+        """Read the record from Redis, dropping any callback or webhook it names."""
+        super().restore(raw_data)
+        foreign = [
+            f"{kind}-callback {name!r}"
+            for kind, name in (
+                ("success", self._success_callback_name),
+                ("failure", self._failure_callback_name),
+                ("stopped", self._stopped_callback_name),
+            )
+            if name
+        ]
+        if self.webhooks:
+            foreign.append("webhooks")
+        self.foreign = tuple(foreign)
+        self._success_callback_name = self._failure_callback_name = self._stopped_callback_name = None
+        self.webhooks = []
+
+
+def refusal(job: Job, allowed: Iterable[str] = JOB_FUNCTIONS) -> str | None:
+    """Return why the worker must not run ``job`` (in Swedish), or None when it is one of Minnes's jobs."""
+    try:
+        name, instance, args, kwargs = job.func_name, job.instance, job.args, job.kwargs
+    except DeserializationError:
+        return "innehållet är inte JSON (kanske rq:s pickle) och läses inte"
+    if not isinstance(name, str) or name not in frozenset(allowed):
+        return f"funktionen {name!r} är inte ett av Minnes jobb"
+    if instance is not None:
+        return f"{name} ska inte köras på ett objekt"
+    if kwargs or not isinstance(args, list | tuple) or len(args) != 1 or type(args[0]) is not int:
+        return f"{name} tar ett id, inte {args!r} {kwargs!r}"
+    if getattr(job, "foreign", ()):
+        return f"{name} begär också {', '.join(job.foreign)}"
+    return None
+
+
 class MinnesWorker(SimpleWorker):
-    """An rq SimpleWorker that finishes only job records that are still its own.
+    """An rq SimpleWorker that runs only Minnes's jobs, and finishes only job records still its own.
+
+    Jobs are read as JSON; one that is not, that names another function, or takes anything but one id,
+    is logged and removed without running, and the worker goes on with the next.
 
     When Redis is flushed, or the sweeper has put a fresh copy under the same id while a job runs, rq's
     bookkeeping afterwards would mark that copy failed or delete it. The database already holds what
     the job did, so the worker logs it, leaves the record alone, and lets the sweeper ask again.
     """
+
+    def __init__(
+        self,
+        queues: str | Queue | Sequence[str | Queue],
+        *,
+        connection: Redis,
+        allowed: Iterable[str] = JOB_FUNCTIONS,
+        **kwargs: Any,
+    ) -> None:
+        items: Sequence[str | Queue] = [queues] if isinstance(queues, str | Queue) else queues
+        names = [q.name if isinstance(q, Queue) else q for q in items]
+        kwargs.update(serializer=SERIALIZER, job_class=MinnesJob)
+        super().__init__(names, connection=connection, **kwargs)
+        self.allowed = frozenset(allowed)
+
+    def _discard(self, jid: str, queue: Queue | None) -> None:
+        """Remove a refused job's record, and its id from the queue's list of jobs being taken."""
+        with self.connection.pipeline() as pipe:
+            if queue is not None:
+                pipe.lrem(queue.intermediate_queue_key, 0, jid)
+            pipe.delete(Job.key_for(jid), Job.dependents_key_for(jid), f"{Job.key_for(jid)}:dependencies")
+            pipe.execute()
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Run the job if it is one of Minnes's; otherwise log what was refused and remove it unrun."""
+        reason = refusal(job, self.allowed)
+        if reason is None:
+            super().execute_job(job, queue)
+            return
+        self.log.warning("jobbet %s vägrades och körs inte: %s", job.id, reason)
+        self._discard(job.id, queue)
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[Job, Queue] | None:
+        """Take the next job; a record rq cannot even read is logged and removed, not the worker's end."""
+        while True:
+            try:
+                return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+            except Exception as exc:
+                jid = getattr(exc, "job_id", None)
+                if not isinstance(jid, str) or isinstance(exc, RedisError):
+                    raise
+                self.log.warning("jobbet %s vägrades och körs inte: posten går inte att läsa (%s)", jid, exc)
+                self._discard(jid, getattr(exc, "queue", None))
 
     def _still_owned(self, job: Job) -> bool:
         if owns(self.connection, job.id, self.name):
@@ -87,17 +194,25 @@ class RqQueue:
         self, url: str, name: str = "minnes", *, job_timeout: int = 600, stale_seconds: float = 180.0
     ) -> None:
         self.connection = Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
-        self.queue = Queue(name, connection=self.connection)
+        self.queue = Queue(name, connection=self.connection, serializer=SERIALIZER, job_class=MinnesJob)
         self.job_timeout = job_timeout
         self.stale_seconds = stale_seconds
 
-    def _state(self, jid: str) -> str:
-        """Return 'waiting', 'running' or 'free' (absent, finished, failed, or its worker is gone)."""
-        from rq.exceptions import NoSuchJobError
-
+    def _fetch(self, jid: str) -> Job | None:
+        """Return job ``jid`` read as JSON, or None when it is absent or its record cannot be read."""
         try:
-            job = Job.fetch(jid, connection=self.connection)
+            return MinnesJob.fetch(jid, connection=self.connection, serializer=SERIALIZER)
         except NoSuchJobError:
+            return None
+        except RedisError:
+            raise
+        except Exception:  # noqa: BLE001 - a record someone else wrote; _put replaces it
+            return None
+
+    def _state(self, jid: str) -> str:
+        """Return 'waiting', 'running' or 'free' (absent, unreadable, finished, failed, or worker gone)."""
+        job = self._fetch(jid)
+        if job is None:
             return "free"
         status = job.get_status(refresh=False)
         status = str(getattr(status, "value", status))
@@ -123,11 +238,12 @@ class RqQueue:
         return "running"
 
     def _put(self, step: str, ident: int, jid: str) -> None:
-        from rq.exceptions import DuplicateJobError, NoSuchJobError
+        from rq.exceptions import DuplicateJobError
 
-        try:
-            Job.fetch(jid, connection=self.connection).delete()
-        except NoSuchJobError:
+        old = self._fetch(jid)
+        if old is not None:
+            old.delete()
+        else:
             # A remnant rq cannot read (a heartbeat written after a flush) would block the id for good.
             self.connection.delete(Job.key_for(jid))
         try:

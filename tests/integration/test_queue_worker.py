@@ -6,41 +6,58 @@ import pytest
 from rq import Queue, get_current_job
 from rq.registry import FailedJobRegistry
 
-from workers.queue import MinnesWorker, RqQueue, worker_name
+from workers.queue import SERIALIZER, MinnesWorker, RqQueue, worker_name
 
 pytestmark = pytest.mark.integration
 
 QUEUE = "minnes-test"
 
+HERE = __name__
+"""The test jobs below run only because the workers here allow them by name."""
 
-def flush_redis_then_return() -> int:
+
+def flush_redis_then_return(_ident: int) -> int:
     """Do the work, while somebody flushes Redis."""
     get_current_job().connection.flushall()
     return 1
 
 
-def mark_that_the_copy_ran() -> None:
+def mark_that_the_copy_ran(_ident: int) -> None:
     """Stand for the sweeper's fresh copy of the same work."""
     get_current_job().connection.set("the-copy-ran", 1)
 
 
-def replace_own_record_then_fail() -> None:
+def replace_own_record_then_fail(ident: int) -> None:
     """Lose this job's record to a fresh copy under the same id, then fail."""
     job = get_current_job()
     job.connection.delete(job.key)
-    Queue(QUEUE, connection=job.connection).enqueue(mark_that_the_copy_ran, job_id=job.id, result_ttl=0)
+    Queue(QUEUE, connection=job.connection, serializer=SERIALIZER).enqueue(
+        mark_that_the_copy_ran, ident, job_id=job.id, result_ttl=0
+    )
     raise RuntimeError("the work failed")
 
 
-def fail_plainly() -> None:
+def fail_plainly(_ident: int) -> None:
     """Fail while Redis keeps the record."""
     raise RuntimeError("the work failed")
 
 
+ALLOWED = frozenset(
+    f"{HERE}.{name}"
+    for name in (
+        "flush_redis_then_return",
+        "mark_that_the_copy_ran",
+        "replace_own_record_then_fail",
+        "fail_plainly",
+    )
+)
+
+
 def run(connection, func) -> None:  # noqa: ANN001
-    queue = Queue(QUEUE, connection=connection)
-    queue.enqueue(func, job_id="minnes-distribute-1", result_ttl=0, failure_ttl=600)
-    MinnesWorker([queue], connection=connection, name=worker_name()).work(burst=True, with_scheduler=False)
+    queue = Queue(QUEUE, connection=connection, serializer=SERIALIZER)
+    queue.enqueue(func, 1, job_id="minnes-distribute-1", result_ttl=0, failure_ttl=600)
+    worker = MinnesWorker([QUEUE], connection=connection, name=worker_name(), allowed=ALLOWED)
+    worker.work(burst=True, with_scheduler=False)
 
 
 def test_a_job_whose_redis_was_flushed_is_not_recorded_as_failed(redis_server) -> None:  # noqa: ANN001
