@@ -39,7 +39,6 @@ def _stop_on_signals(stop: threading.Event) -> None:
 def run_worker(config: Config, *, burst: bool = False) -> int:
     """Run an rq worker for the pipeline's queue, in this process (the signing key is loaded once)."""
     from redis import Redis
-    from rq import Queue
 
     from service.bootstrap import Services, signer_for
     from workers import jobs
@@ -55,10 +54,9 @@ def run_worker(config: Config, *, burst: bool = False) -> int:
     except Exception as exc:  # noqa: BLE001 - the sign job reports it; the worker still serves the rest
         log.error("signeringsnyckeln kan inte laddas: %s", exc)
     connection = Redis.from_url(url)
-    queue = Queue(config.settings.worker.queue, connection=connection)
     from workers.queue import MinnesWorker, worker_name
 
-    worker = MinnesWorker([queue], connection=connection, name=worker_name())
+    worker = MinnesWorker([config.settings.worker.queue], connection=connection, name=worker_name())
     if burst:
         services.pipeline.sweep()
     worker.work(burst=burst, logging_level=os.environ.get("MINNES_LOG_LEVEL", "INFO"), with_scheduler=False)
@@ -162,11 +160,77 @@ def _port_open(host: str, port: int) -> bool:
         return False
 
 
-def start_local_redis(config: Config) -> tuple[str, subprocess.Popen | None]:
-    """Start a redis-server for this installation (or reuse one already on its port)."""
+REDIS_PASSWORD_FILE = "redis-password"
+"""The file in ``storage.state_path`` that keeps the local redis-server's generated password."""
+
+
+def local_redis_password(config: Config) -> str:
+    """Return the local redis-server's password, generated once into state_path (folder 0700, file 0600)."""
+    from service.config.state import state_secret
+
+    return state_secret(Path(config.settings.storage.state_path), REDIS_PASSWORD_FILE)
+
+
+def local_redis_url(config: Config) -> str:
+    """Return the URL, password included, of the redis-server that `minnes run` starts."""
+    from urllib.parse import quote
+
+    password = quote(local_redis_password(config), safe="")
+    return f"redis://:{password}@127.0.0.1:{config.settings.redis.port}/0"
+
+
+def _redis_conf(config: Config, data_dir: Path) -> str:
+    """Return the local redis-server's configuration: loopback only, a password, nothing kept on disk."""
+    password = local_redis_password(config)
+    return "\n".join(
+        [
+            f"port {int(config.settings.redis.port)}",
+            "bind 127.0.0.1",
+            "protected-mode yes",
+            f'requirepass "{password}"',
+            'save ""',
+            "appendonly no",
+            f'dir "{data_dir}"',
+            "daemonize no",
+            "loglevel warning",
+            "",
+        ]
+    )
+
+
+def _check_local_redis(config: Config) -> None:
+    """Make sure the redis-server on the local port wants this installation's password, and takes it."""
+    from redis import Redis
+    from redis.exceptions import AuthenticationError, RedisError
+
     port = config.settings.redis.port
-    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        Redis(host="127.0.0.1", port=port, socket_timeout=5).ping()
+    except AuthenticationError:
+        pass  # NOAUTH: it wants a password, as it should
+    except RedisError as exc:
+        raise ConfigError(f"det som lyssnar på port {port} svarar inte som redis-server ({exc})") from None
+    else:
+        raise ConfigError(
+            f"redis-servern på port {port} släpper in vem som helst utan lösenord — stoppa den, "
+            "eller välj en annan [redis] port, så startar `minnes run` en egen med lösenord"
+        )
+    try:
+        Redis.from_url(local_redis_url(config), socket_timeout=5).ping()
+    except RedisError as exc:
+        raise ConfigError(
+            f"redis-servern på port {port} tar inte lösenordet i "
+            f"{Path(config.settings.storage.state_path) / REDIS_PASSWORD_FILE} ({exc}) — stoppa den, "
+            "eller välj en annan [redis] port"
+        ) from None
+
+
+def start_local_redis(config: Config) -> tuple[str, subprocess.Popen | None]:
+    """Start a password-protected redis-server for this installation on 127.0.0.1 (or reuse our own)."""
+    port = config.settings.redis.port
+    url = local_redis_url(config)
     if _port_open("127.0.0.1", port):
+        _check_local_redis(config)
         log.info("använder redis som redan kör på port %s", port)
         return url, None
     exe = shutil.which("redis-server")
@@ -174,27 +238,16 @@ def start_local_redis(config: Config) -> tuple[str, subprocess.Popen | None]:
         raise ConfigError("redis-server saknas — installera paketet redis-server eller sätt redis.url")
     data_dir = Path(config.settings.storage.path).parent / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)
+    # The configuration, password included, goes in on stdin: it is neither in `ps` nor on disk.
     proc = subprocess.Popen(
-        [
-            exe,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(data_dir),
-            "--daemonize",
-            "no",
-            "--loglevel",
-            "warning",
-        ],
+        [exe, "-"],
+        stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
+    assert proc.stdin is not None
+    proc.stdin.write(_redis_conf(config, data_dir).encode())
+    proc.stdin.close()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if _port_open("127.0.0.1", port):
@@ -202,6 +255,9 @@ def start_local_redis(config: Config) -> tuple[str, subprocess.Popen | None]:
         if proc.poll() is not None:
             break
         time.sleep(0.05)
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=10)
     raise ConfigError(f"redis-server kunde inte starta på port {port}")
 
 
