@@ -6,7 +6,6 @@ import subprocess
 
 import pytest
 from redis import Redis
-from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from service.archive.db import Delivery, Inbound, MinutesRow
@@ -14,15 +13,14 @@ from service.bootstrap import Services
 from tests.support.configs import make_config
 from tests.support.drafts import authenticated, corpus_draft
 from workers import jobs
+from workers.queue import MinnesWorker
 
 
 def drain(services: Services, redis_url: str) -> None:
     """Run an rq worker in this process until the queue is empty."""
     jobs.configure(services)
     connection = Redis.from_url(redis_url)
-    worker = SimpleWorker(
-        [Queue(services.config.settings.worker.queue, connection=connection)], connection=connection
-    )
+    worker = MinnesWorker([services.config.settings.worker.queue], connection=connection)
     worker.work(burst=True, with_scheduler=False)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import select
 
 from service.archive.db import Delivery, MinutesRow, OutgoingMail
@@ -35,6 +35,7 @@ from tests.support.redis import RedisServer
 from tests.support.rosters import Roster, draft, write_workplace
 from tests.support.smtp import Received, SmtpSink
 from workers import jobs
+from workers.queue import SERIALIZER, MinnesWorker
 
 MINNES = [sys.executable, "-m", "service.cli"]
 PASSPHRASE = "test-lösen"
@@ -107,8 +108,8 @@ class Rig:
         """Run every queued job in this process until the queue is empty."""
         jobs.configure(self.services)
         connection = Redis.from_url(self.redis.url)
-        queue = Queue(self.services.config.settings.worker.queue, connection=connection)
-        SimpleWorker([queue], connection=connection).work(burst=True, with_scheduler=False)
+        queue = self.services.config.settings.worker.queue
+        MinnesWorker([queue], connection=connection).work(burst=True, with_scheduler=False)
 
     def settle(self, done: Callable[[], bool], timeout: float = 30.0) -> None:
         """Sweep and drain in this process until ``done()``, as `minnes run` would."""
@@ -390,7 +391,8 @@ def test_sweeping_while_no_worker_runs_queues_each_piece_of_work_once(rig_factor
     rig.services.pipeline.accept(authenticated(draft(rig.roster)), source="test")
     for _ in range(10):
         rig.services.pipeline.sweep()
-    queue = Queue(rig.services.config.settings.worker.queue, connection=rig.redis.client())
+    name = rig.services.config.settings.worker.queue
+    queue = Queue(name, connection=rig.redis.client(), serializer=SERIALIZER)
     waiting = collections.Counter(f"{job.func_name}({job.args[0]})" for job in queue.get_jobs())
     assert waiting == {"workers.jobs.process(1)": 1}
 
