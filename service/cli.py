@@ -128,12 +128,21 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Put messages into the pipeline as if they had arrived in the mailbox."""
     from service.bootstrap import Services
+    from workers.intake import read_message_file
 
     config = _config(args)
-    raws = [(p, _read_file(p)) for p in args.messages]
+    limit = config.settings.intake.max_message_bytes
+    got = []
+    for path in args.messages:
+        try:
+            got.append((path, read_message_file(Path(path), limit)))  # a huge file: only its header is read
+        except OSError as exc:
+            raise UsageError(f"{path}: kan inte läsas ({exc.strerror})") from None
     with Services(config) as services:
-        for path, raw in raws:
-            inbound = services.pipeline.accept(raw, source="ingest", source_ref=path)
+        for path, incoming in got:
+            inbound = services.pipeline.accept(
+                incoming.raw, source="ingest", source_ref=path, size=incoming.size
+            )
             state = "ny" if inbound.created else "redan mottagen"
             print(f"{path}: inkommande #{inbound.id} ({state})")
     return EXIT_OK

@@ -89,9 +89,14 @@ class Pipeline:
             self._transport = self._make_transport()
         return self._transport
 
-    def accept(self, raw: bytes, *, source: str, source_ref: object = "") -> Accepted:
-        """Store a raw message durably, deduplicated, then enqueue its processing."""
-        return accept_step.accept(self.context, raw, source=source, source_ref=source_ref)
+    def accept(
+        self, raw: bytes, *, source: str, source_ref: object = "", size: int | None = None
+    ) -> Accepted:
+        """Store a raw message durably, deduplicated, then enqueue its processing.
+
+        ``size`` is the message's real size when ``raw`` holds only its header (too large to take).
+        """
+        return accept_step.accept(self.context, raw, source=source, source_ref=source_ref, size=size)
 
     def process(self, inbound_id: int) -> None:
         """Parse, route, authorise and structure one inbound message; idempotent."""

@@ -260,3 +260,38 @@ def test_dovecot_runs_as_the_mail_user_of_the_delivered_file(dovecot):
     expected = pwd.getpwnam("dovecot").pw_uid if os.geteuid() == 0 else os.geteuid()
     assert owner == expected
     assert dovecot.messages("INBOX") == [draft(5)]
+
+
+# --------------------------------------------------------------------------- through the pipeline
+
+
+def test_minnes_ingest_of_a_32_mb_file_is_rejected_as_too_large_and_the_sender_told(tmp_path, database_url):
+    import subprocess
+    import sys
+
+    from service.archive.db import OutgoingMail
+    from service.steps import process as process_step
+
+    config = make_config(tmp_path / "config", database_url=database_url)
+    big = tmp_path / "big.eml"
+    write_big(big)
+    run = subprocess.run(
+        [sys.executable, "-m", "service.cli", "ingest", "--config", str(config.directory), str(big)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    with Services(config, queue=RecordingQueue()) as services:
+        [row] = inbound_rows(services)
+        assert row.size == BIG and len(services.files.get(row.sha256)) < 4096
+        process_step.process(services.pipeline.context, row.id)
+        [row] = inbound_rows(services)
+        assert (row.state, row.error_code) == ("rejected", "message_too_large")
+        with services.db.session() as s:
+            [mail] = s.scalars(select(OutgoingMail)).all()
+        assert (mail.kind, mail.recipient) == ("rejection", "anna.svensson@exempelby.se")
+        import email
+        import email.policy
+
+        sent = email.message_from_bytes(mail.raw, policy=email.policy.default)
+        body = sent.get_body(("plain",)).get_content()
+        assert "för stort (33,6 MB" in body
