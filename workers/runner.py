@@ -80,12 +80,15 @@ def run_intake(config: Config) -> int:
             from workers.imap import ImapIntake, imap_secret
 
             secret = imap_secret(intake.imap, config.secret(intake.imap.password_env))
-            ImapIntake(intake.imap, secret, accept).run(stop)
+            ImapIntake(intake.imap, secret, accept, max_message_bytes=intake.max_message_bytes).run(stop)
         else:
             from workers.maildir import MaildirIntake
 
             log.info("bevakar maildir %s", intake.maildir)
-            MaildirIntake(intake.maildir, accept, poll_seconds=intake.poll_seconds).run(stop)
+            MaildirIntake(
+                intake.maildir, accept, poll_seconds=intake.poll_seconds,
+                max_message_bytes=intake.max_message_bytes,
+            ).run(stop)
     return 0
 
 
@@ -95,7 +98,9 @@ def _acceptor(services):  # noqa: ANN001, ANN202
             from workers.intake import MessageRefused
 
             raise MessageRefused("tomt meddelande")
-        result = services.pipeline.accept(raw, source=str(ref.get("source", "intake")), source_ref=ref)
+        result = services.pipeline.accept(
+            raw, source=str(ref.get("source", "intake")), source_ref=ref, size=ref.get("size")
+        )
         log.info("inkommande #%s %s", result.id, "taget" if result.created else "fanns redan")
 
     return accept
