@@ -22,6 +22,7 @@ ENV_PREFIX = "MINNES_"
 CHOICES: dict[str, tuple[str, ...]] = {
     "intake.source": ("maildir", "imap"),
     "intake.unauthenticated_sender": ("confirm", "reject", "accept"),
+    "privacy.check": ("hold", "warn", "off"),
     "intake.imap.security": ("ssl", "starttls", "none"),
     "intake.imap.auth": ("password", "xoauth2"),
     "delivery.method": ("outbox", "smtp"),

@@ -130,6 +130,15 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    """What happens to a draft with personnummer or health details about a named person."""
+
+    check: str = "hold"
+    """``hold`` (nobody receives it until corrected or released), ``warn`` (sent, the note-taker
+    warned) or ``off``."""
+
+
+@dataclass(frozen=True)
 class SmtpSettings:
     """The organisation's mail relay."""
 
@@ -250,6 +259,9 @@ class Settings:
 
     storage: StorageSettings = field(default_factory=StorageSettings)
     """File storage."""
+
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    """The privacy check."""
 
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     """Outgoing mail."""

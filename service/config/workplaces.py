@@ -12,6 +12,8 @@ from service.domain.workplace import KINDS, LANGUAGES, ROLES, AgendaEntry, Membe
 
 WORKPLACE_KEYS = {
     "id", "name", "kind", "organisation", "roster", "submitters", "note_takers", "agenda", "language",
+    "approval", "adjusters", "review_minutes", "safety_committee", "readers", "retention_years",
+    "export_before_removal", "reminder_days",
 }
 """Keys a workplace file may have."""
 
@@ -102,6 +104,20 @@ def load_workplace(path: Path) -> Workplace:
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             raise ConfigError(f"{path}: agenda-punkt {n}: aliases ska vara en lista med text")
         agenda.append(AgendaEntry(title=title.strip(), aliases=tuple(a.strip() for a in aliases)))
+    approval = data.get("approval", "adjusters" if data["kind"] == "samverkansgrupp" else "none")
+    if approval not in ("none", "adjusters"):
+        raise ConfigError(f'{path}: approval = \'{approval}\' — använd "none" eller "adjusters"')
+    adjusters = _addresses(path, data, "adjusters")
+    readers = _addresses(path, data, "readers")
+    review_minutes = _whole(path, data, "review_minutes", 0)
+    reminder_days = _whole(path, data, "reminder_days", 3)
+    retention_years = _whole(path, data, "retention_years", None)
+    flags = {}
+    for key in ("safety_committee", "export_before_removal"):
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: {key} ska vara true eller false")
+        flags[key] = value
     roster_name = data.get("roster", f"{path.stem}.csv")
     if not isinstance(roster_name, str):
         raise ConfigError(f"{path}: roster ska vara ett filnamn")
@@ -116,4 +132,29 @@ def load_workplace(path: Path) -> Workplace:
         submitters=submitters,
         note_takers=tuple(a.strip().lower() for a in note_takers),
         language=language,
+        approval=approval,
+        adjusters=adjusters,
+        review_minutes=review_minutes,
+        readers=readers,
+        retention_years=retention_years,
+        reminder_days=reminder_days,
+        **flags,
     )
+
+
+def _addresses(path: Path, data: dict, key: str) -> tuple[str, ...]:
+    """Return a list of addresses from a workplace file, lower case, or raise naming the key."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(x, str) and _EMAIL.match(x.strip()) for x in value):
+        raise ConfigError(f"{path}: {key} ska vara en lista med e-postadresser")
+    return tuple(x.strip().lower() for x in value)
+
+
+def _whole(path: Path, data: dict, key: str, default: int | None) -> int | None:
+    """Return a whole number of at least 0 from a workplace file, or raise naming the key."""
+    value = data.get(key, default)
+    if value is default:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{path}: {key} ska vara ett heltal, 0 eller större")
+    return value

@@ -70,6 +70,30 @@ class Workplace:
     language: str = "sv"
     """One of :data:`LANGUAGES`: the vocabulary drafts are read with and the language of replies."""
 
+    approval: str = "none"
+    """``none`` or ``adjusters``: justering before anyone receives the minutes."""
+
+    adjusters: tuple[str, ...] = ()
+    """Addresses asked to justera when the draft names nobody on the roster."""
+
+    review_minutes: int = 0
+    """Minutes between the receipt and distribution, in which the note-taker may stop or correct them."""
+
+    safety_committee: bool = False
+    """A samverkansgrupp that is also skyddskommitté (AML 6:8-9)."""
+
+    readers: tuple[str, ...] = ()
+    """Addresses outside the roster who may read this workplace's minutes."""
+
+    retention_years: int | None = None
+    """Years after its meeting a minutes version is removed; 0 kept for ever; None: the global setting."""
+
+    export_before_removal: bool = False
+    """Remove minutes (and raw drafts) only after an export that holds them."""
+
+    reminder_days: int = 3
+    """An action's owner is reminded this many days before it is due."""
+
     def member(self, email: str) -> Member | None:
         """Return the roster member with this address, if any."""
         wanted = email.strip().lower()
