@@ -59,6 +59,9 @@ class MinutesState(StrEnum):
     EXPIRED = "expired"
     """Waited at a gate longer than allowed; never signed or sent."""
 
+    REPLACED = "replaced"
+    """A newer version of the same meeting replaced it while it waited at a gate; never sent."""
+
     STRUCTURED = "structured"
     """Stored as structured JSON; its PDF is not signed yet."""
 
@@ -78,12 +81,30 @@ class Gate(StrEnum):
     CONFIRM = "confirm"
     """The sender was not authenticated; the roster address it claims must confirm."""
 
+    PRIVACY = "privacy"
+    """The privacy check found personnummer or health details; a corrected draft or the manager passes it."""
+
+    JUSTERING = "justering"
+    """Every justerare must approve."""
+
+    REVIEW = "review"
+    """The note-taker's review window: time passes it, a STOPP reply stops it."""
+
 
 class RequestKind(StrEnum):
     """What one request asks (``request.kind``)."""
 
     CONFIRM = "confirm"
     """Did you send this draft? Asked of the roster address an unauthenticated draft claims."""
+
+    RELEASE = "release"
+    """Release minutes held for privacy? Asked of each manager, answered by link only."""
+
+    APPROVAL = "approval"
+    """Do you approve (justera) these minutes? Asked of each justerare."""
+
+    REVIEW = "review"
+    """The receipt in a review window: a STOPP reply stops the minutes (any other reply is a draft)."""
 
 
 class Answer(StrEnum):

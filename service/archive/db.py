@@ -86,6 +86,14 @@ class MinutesRow(Base):
     """(held →) structured → signed → distributing → distributed (:class:`MinutesState`)."""
     gate: Mapped[str] = mapped_column(String(16), default="")
     """The gate a held version waits at (:class:`Gate`), '' when it waits at none."""
+    gate_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    """When the review window closes, for a version held at the review gate."""
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    """When it passed every gate (for justered minutes: when they became finished, allmän handling)."""
+    replaces_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The distributed version of the same meeting this one corrects."""
+    changes: Mapped[str] = mapped_column(Text, default="")
+    """What changed against the version it replaces, item by item, as JSON ('' when none)."""
     pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
     certificate_sha256: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -154,6 +162,10 @@ class GateRequest(Base):
     minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id"), index=True)
     email: Mapped[str] = mapped_column(String(320), index=True)
     """The address the request went to; only a reply from it counts."""
+    name: Mapped[str] = mapped_column(String(200), default="")
+    """The name of the person asked, as the roster has it."""
+    reminders: Mapped[int] = mapped_column(Integer, default=0)
+    """Reminders sent about it so far (justering: after 2 and 5 days, then the manager after 7)."""
     reply_hash: Mapped[str] = mapped_column(String(64), unique=True)
     """SHA-256 of the token in the request's Message-ID (the token itself is never stored)."""
     link_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -199,6 +211,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
                     raise
                 time.sleep(0.05)
         cur.execute("PRAGMA foreign_keys=ON")
+        # SQLite gives -wal and -shm the main file's mode; tighten any made looser by an older version.
+        for _seq, name, filename in cur.execute("PRAGMA database_list").fetchall():
+            if name == "main" and filename:
+                for suffix in ("", "-wal", "-shm"):
+                    Database._tighten(f"{filename}{suffix}")
     finally:
         cur.close()
 
@@ -220,11 +237,7 @@ class Database:
         self.url = url
         kwargs: dict = {"future": True}
         if url.startswith("sqlite"):
-            path = url.split("sqlite:///", 1)[-1]
-            if path and path != ":memory:":
-                from pathlib import Path
-
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._private_sqlite_file(url)
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
             kwargs["pool_pre_ping"] = True
@@ -235,6 +248,41 @@ class Database:
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @staticmethod
+    def _private_sqlite_file(url: str) -> None:
+        """Create the SQLite file of the URL with mode 0600 (its folder 0700) before SQLite opens it."""
+        import os
+        from pathlib import Path
+
+        from sqlalchemy.engine import make_url
+
+        try:
+            database = make_url(url).database
+        except Exception:  # noqa: BLE001 - create_engine reports a bad URL
+            return
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return
+        path = Path(database)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        except OSError:
+            return  # not ours to create (read-only, another owner): SQLite says what is wrong
+        Database._tighten(str(path))
+
+    @staticmethod
+    def _tighten(filename: str) -> None:
+        """Make the file owner-only (0600) when it exists and is readable by others; ignore any failure."""
+        import os
+        import stat
+
+        try:
+            mode = os.stat(filename).st_mode
+            if stat.S_ISREG(mode) and mode & 0o077:
+                os.chmod(filename, 0o600)
+        except OSError:
+            pass
 
     def create_schema(self) -> None:
         """Bring the schema up to the newest migration (alembic ``upgrade head``), safely concurrently."""

@@ -276,6 +276,11 @@ class Minutes:
         }
 
     @classmethod
+    def of(cls, value: Minutes | dict[str, Any]) -> Minutes:
+        """Return typed minutes as they are, or made from the contract's JSON."""
+        return value if isinstance(value, Minutes) else cls.from_json(value)
+
+    @classmethod
     def from_json(cls, data: dict[str, Any]) -> Minutes:
         """Read the contract's JSON (also older stored minutes that lack newer keys)."""
         m = data.get("meeting") or {}

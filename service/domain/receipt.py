@@ -24,7 +24,7 @@ SIGNATURE = RECEIPT["sv"]["signature"]
 """The last line of every Swedish text."""
 
 
-def _excerpt(text: str) -> str:
+def excerpt(text: str) -> str:
     flat = " ".join(text.split())
     if len(flat) <= EXCERPT_CHARS:
         return flat
@@ -42,7 +42,7 @@ def _names(names: tuple[str, ...] | list[str]) -> str:
     return ", ".join(names) if names else "–"
 
 
-def _meeting_line(meeting: Meeting, w: Mapping[str, str], language: str) -> str:
+def meeting_line(meeting: Meeting, w: Mapping[str, str], language: str) -> str:
     kind = meeting_phrase("samverkansgrupp" if meeting.kind == "samverkansgrupp" else "apt", language)
     parts = [w["meeting_of"].format(kind=kind, name=meeting.workplace_name or w["workplace"])]
     if meeting.date:
@@ -61,13 +61,9 @@ def _privacy_lines(findings: tuple[PrivacyFinding, ...], w: Mapping[str, str]) -
         where = w["privacy_item"].format(item=item) if item is not None else w["privacy_elsewhere"]
         key = {"personnummer": "privacy_personnummer", "health": "privacy_health"}.get(
             finding.code, "privacy_other")
-        lines.append("- " + w[key].format(where=where, excerpt=_excerpt(finding.excerpt)))
+        lines.append("- " + w[key].format(where=where, excerpt=excerpt(finding.excerpt)))
     lines += [w["privacy_why"], ""]
     return lines
-
-
-def _typed(minutes: Minutes | dict) -> Minutes:
-    return minutes if isinstance(minutes, Minutes) else Minutes.from_json(minutes)
 
 
 def _subject(m: Minutes, w: Mapping[str, str], key: str = "subject") -> str:
@@ -97,7 +93,7 @@ def understood_lines(m: Minutes, w: Mapping[str, str], language: str) -> list[st
         if item.heading and _plain(item.heading) != _plain(item.title):
             lines.append(w["heading_was"].format(heading=item.heading))
         if item.text:
-            lines.append(f"   {_excerpt(item.text)}")
+            lines.append(f"   {excerpt(item.text)}")
         lines += ["   " + w["decision"].format(text=d) for d in item.decisions]
         lines += [f"   {_action_line(a, w, language)}" for a in item.actions]
     lines.append("")
@@ -126,14 +122,19 @@ def _greeting(m: Minutes, w: Mapping[str, str]) -> str:
 
 
 def render_receipt(
-    minutes: Minutes | dict, *, archive_url: str | None = None, language: str = DEFAULT_LANGUAGE
+    minutes: Minutes | dict, *, archive_url: str | None = None, language: str = DEFAULT_LANGUAGE,
+    waiting: list[str] | None = None,
 ) -> tuple[str, str]:
-    """Return the (subject, plain-text body) of the receipt for accepted minutes."""
-    m = _typed(minutes)
+    """Return the (subject, plain-text body) of the receipt for accepted minutes.
+
+    ``waiting`` are the lines that say what the minutes wait for (a gate); without them the receipt
+    says they are sent to everyone now.
+    """
+    m = Minutes.of(minutes)
     w = words(RECEIPT, language)
     lines = [_greeting(m, w), ""]
-    lines.append(w["received"].format(meeting=_meeting_line(m.meeting, w, language)))
-    lines.append(w["sent_to_all"])
+    lines.append(w["received"].format(meeting=meeting_line(m.meeting, w, language)))
+    lines += waiting if waiting else [w["sent_to_all"]]
     lines += understood_lines(m, w, language)
     if archive_url:
         lines += [w["archive"], archive_url, ""]
@@ -148,10 +149,10 @@ def render_confirm_request(
 
     ``expires`` is the date (ISO) after which the draft is dropped unconfirmed.
     """
-    m = _typed(minutes)
+    m = Minutes.of(minutes)
     w = words(RECEIPT, language)
     lines = [_greeting(m, w), ""]
-    lines.append(w["confirm_received"].format(meeting=_meeting_line(m.meeting, w, language)))
+    lines.append(w["confirm_received"].format(meeting=meeting_line(m.meeting, w, language)))
     lines += [w["confirm_why"], "", w["confirm_how"], "", link, "", w["confirm_stop"],
               w["confirm_expires"].format(date=short_date(expires, language)), ""]
     lines += understood_lines(m, w, language)

@@ -19,7 +19,7 @@ from service.mail.distribution import distribution
 from service.mail.distribution_batch import DistributionBatch
 from service.mail.message import KINDS, POLICY, TEMPLATES, ComposeError, render_body, sender_domain
 from service.mail.message_ids import distribution_message_id
-from service.mail.replies import confirm_request, receipt, rejection
+from service.mail.replies import confirm_request, hold_notice, receipt, rejection
 
 __all__ = [
     "KINDS",
@@ -32,6 +32,7 @@ __all__ = [
     "distribution",
     "distribution_message_id",
     "explain_reason",
+    "hold_notice",
     "receipt",
     "rejection",
     "render_body",

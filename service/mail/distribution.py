@@ -30,10 +30,6 @@ def meeting_of(minutes: Minutes | dict) -> dict:
     return minutes.get("meeting") or {}
 
 
-def _typed(minutes: Minutes | dict) -> Minutes:
-    return minutes if isinstance(minutes, Minutes) else Minutes.from_json(minutes)
-
-
 def subject_line(workplace_name: str, date: str | None, language: str = DEFAULT_LANGUAGE) -> str:
     """Return the subject of the minutes of one meeting ("Minnesanteckningar <workplace> <date>")."""
     return " ".join(p for p in (words(MAIL, language)["subject"], workplace_name, date or "") if p)
@@ -92,7 +88,7 @@ def distribution_parts(
     """Return the subject, the PDF's file name and the body context every recipient shares."""
     language = workplace.language
     w = words(MAIL, language)
-    m = _typed(minutes)
+    m = Minutes.of(minutes)
     date = m.meeting.date
     subject = subject_line(workplace.name, date, language)
     if version > 1:

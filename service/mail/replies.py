@@ -34,12 +34,19 @@ def _reply(
 
 def receipt(
     *, output: dict, to: str, sender: str, in_reply_to: str = "", archive_url: str | None = None,
-    language: str = DEFAULT_LANGUAGE,
+    language: str = DEFAULT_LANGUAGE, waiting: list[str] | None = None, message_id: str | None = None,
 ) -> EmailMessage:
-    """Compose the note-taker's receipt in the workplace's language, per ``render_receipt``."""
-    subject, body = render_receipt(output, archive_url=archive_url, language=language)
-    return _reply(kind="receipt", subject=subject, body=body, to=to, sender=sender, in_reply_to=in_reply_to,
-                  language=language)
+    """Compose the note-taker's receipt in the workplace's language, per ``render_receipt``.
+
+    ``waiting`` says what the minutes wait for (a gate) instead of "they are sent now"; ``message_id``
+    replaces the derived one (a receipt a STOPP reply may answer carries a token).
+    """
+    subject, body = render_receipt(output, archive_url=archive_url, language=language, waiting=waiting)
+    if message_id is None:
+        return _reply(kind="receipt", subject=subject, body=body, to=to, sender=sender,
+                      in_reply_to=in_reply_to, language=language)
+    return text_message(kind="receipt", sender=sender, to=to, subject=subject, body=body, language=language,
+                        message_id=message_id, extra=thread_headers(in_reply_to))
 
 
 def rejection(
@@ -66,3 +73,15 @@ def confirm_request(
     extra += thread_headers(in_reply_to)
     return text_message(kind="confirm-request", sender=sender, to=to, subject=subject, body=body,
                         language=language, message_id=message_id, extra=extra)
+
+
+def hold_notice(
+    *, minutes: Minutes | dict, to: str, sender: str, release_link: str | None = None, in_reply_to: str = "",
+    language: str = DEFAULT_LANGUAGE,
+) -> EmailMessage:
+    """Compose a hold-notice: what the privacy check found, how to correct, and (managers) how to release."""
+    from service.domain.gate_texts import render_hold_notice
+
+    subject, body = render_hold_notice(minutes, release_link=release_link, language=language)
+    return _reply(kind="hold-notice", subject=subject, body=body, to=to, sender=sender,
+                  in_reply_to=in_reply_to, language=language)

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from service.archive.claims import Answer, InboundState, RequestKind
+from service.archive.claims import Answer, Gate, InboundState, RequestKind
 from service.archive.db import GateRequest, Inbound, MinutesRow, utcnow
 from service.domain.requests import Verdict, is_token, referenced_tokens, token_hash, verdict
 from service.domain.routing import AUTH_FAIL, sender_verdict
-from service.steps import confirm
+from service.steps import gates
 from service.steps.context import StepContext
+from service.steps.gates import Job
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -88,18 +89,31 @@ def handle_reply(ctx: StepContext, inbound_id: int, msg: ReadMessage) -> bool:
             _record(s, inbound_id, f"automatiskt svar på förfrågan {request.id} — räknas inte som svar")
             return True
         text = msg.text_plain or msg.text_html
-        note, release = _answer(s, request, verdict(text), text)
+        said = verdict(text)
+        if request.kind == RequestKind.REVIEW and said is not Verdict.STOP:
+            return False  # a reply to the receipt that does not stop the minutes is a corrected draft
+        note, jobs = _answer(ctx, s, request, said, text)
         _record(s, inbound_id, note)
-    if release:
-        ctx.enqueue("sign", release)
+    _enqueue(ctx, jobs)
     return True
 
 
-def _answer(s: Session, request: GateRequest, said: Verdict, text: str) -> tuple[str, int | None]:
-    """Record one answer to an open request, once; return what happened and the minutes let on, if any."""
+GATE_OF = {
+    RequestKind.CONFIRM: Gate.CONFIRM,
+    RequestKind.RELEASE: Gate.PRIVACY,
+    RequestKind.APPROVAL: Gate.JUSTERING,
+    RequestKind.REVIEW: Gate.REVIEW,
+}
+"""The gate whose module acts on the answers to each kind of request."""
+
+
+def _answer(
+    ctx: StepContext, s: Session, request: GateRequest, said: Verdict, text: str
+) -> tuple[str, list[Job]]:
+    """Record one answer to an open request, once, and let its gate act on it; return what happened."""
     now = utcnow()
     if request.expires_at < now and not request.answer:
-        return f"förfrågan {request.id} har gått ut", None
+        return f"förfrågan {request.id} har gått ut", []
     taken = s.execute(
         update(GateRequest)
         .where(GateRequest.id == request.id, GateRequest.answer == "")
@@ -107,14 +121,14 @@ def _answer(s: Session, request: GateRequest, said: Verdict, text: str) -> tuple
         .execution_options(synchronize_session=False)
     )
     if not taken.rowcount:
-        return f"förfrågan {request.id} var redan besvarad", None
-    if request.kind == RequestKind.CONFIRM:
-        if said is Verdict.APPROVE and confirm.confirm(s, request.minutes_id):
-            log.info("utkast %s bekräftat av %s", request.minutes_id, request.email)
-            return f"förfrågan {request.id}: bekräftad", request.minutes_id
-        if said is Verdict.STOP and confirm.stop(s, request.minutes_id):
-            return f"förfrågan {request.id}: stoppad", None
-    return f"förfrågan {request.id}: {ANSWERS[said].value}", None
+        return f"förfrågan {request.id} var redan besvarad", []
+    s.refresh(request)
+    return gates.module(GATE_OF[RequestKind(request.kind)]).on_answer(ctx, s, request, said, text)
+
+
+def _enqueue(ctx: StepContext, jobs: list[Job]) -> None:
+    for step, ident in jobs:
+        ctx.enqueue(step, ident)
 
 
 def _by_link(s: Session, token: str) -> GateRequest | None:
@@ -146,7 +160,6 @@ def answer_link(ctx: StepContext, token: str) -> str | None:
         request = _by_link(s, token)
         if request is None:
             return None
-        note, release = _answer(s, request, Verdict.APPROVE, "(via länken)")
-    if release:
-        ctx.enqueue("sign", release)
+        note, jobs = _answer(ctx, s, request, Verdict.APPROVE, "(via länken)")
+    _enqueue(ctx, jobs)
     return note

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select, update
 
 from service.archive.claims import Answer, Gate, MinutesState, RequestKind
-from service.archive.db import GateRequest, MinutesRow, utcnow
-from service.domain.requests import LINK_PATH, new_token, request_message_id, token_hash
+from service.archive.db import GateRequest, Inbound, MinutesRow, utcnow
+from service.domain.requests import LINK_PATH, Verdict, new_token, request_message_id, token_hash
 from service.steps.context import StepContext, SweepTimes, Unfinished
+from service.steps.gates import Job, advance, held_at
 from service.steps.mail import queue_mail
 
 if TYPE_CHECKING:
@@ -34,15 +35,21 @@ def link_url(ctx: StepContext, token: str) -> str:
     return f"{ctx.settings.web.base_url.rstrip('/')}{LINK_PATH}{token}"
 
 
-def hold(ctx: StepContext, s: Session, minutes: MinutesRow, *, email: str, in_reply_to: str) -> int | None:
-    """Hold a minutes version at the confirm gate and ask its sender; return the mail to send, if any."""
-    minutes.state = MinutesState.HELD
-    minutes.gate = Gate.CONFIRM
+def applies(ctx: StepContext, s: Session, m: MinutesRow) -> bool:
+    """Tell whether a version waits for its sender: not vouched for, under the policy "confirm"."""
+    sender = m.minutes.get("sender") or {}
+    return ctx.settings.intake.unauthenticated_sender == "confirm" and not sender.get("authenticated")
+
+
+def hold(ctx: StepContext, s: Session, m: MinutesRow) -> list[Job]:
+    """Ask the roster address the draft claims to come from; return the mail to send, if the limit allows."""
+    email = str((m.minutes.get("sender") or {}).get("email") or "").strip().lower()
+    inbound = s.get(Inbound, m.inbound_id)
     now = utcnow()
     request = GateRequest(
         kind=RequestKind.CONFIRM,
-        minutes_id=minutes.id,
-        email=email.strip().lower(),
+        minutes_id=m.id,
+        email=email,
         reply_hash=token_hash(new_token()),
         link_hash=token_hash(new_token()),
         created_at=now,
@@ -50,7 +57,24 @@ def hold(ctx: StepContext, s: Session, minutes: MinutesRow, *, email: str, in_re
     )
     s.add(request)
     s.flush()
-    return _mail_request(ctx, s, request, minutes, in_reply_to=in_reply_to)
+    mail_id = _mail_request(ctx, s, request, m, in_reply_to=inbound.message_id if inbound else "")
+    return [("send_mail", mail_id)] if mail_id else []
+
+
+def on_answer(
+    ctx: StepContext, s: Session, request: GateRequest, said: Verdict, text: str
+) -> tuple[str, list[Job]]:
+    """Let a confirmed draft on to the next gate, or stop it."""
+    m = s.get(MinutesRow, request.minutes_id)
+    if m is None or not held_at(m, Gate.CONFIRM):
+        return f"förfrågan {request.id}: utkastet väntar inte längre", []
+    if said is Verdict.APPROVE:
+        log.info("utkast %s bekräftat av %s", m.id, request.email)
+        return f"förfrågan {request.id}: bekräftad", advance(ctx, s, m, after=Gate.CONFIRM)
+    if said is Verdict.STOP:
+        m.state = MinutesState.STOPPED
+        return f"förfrågan {request.id}: stoppad", []
+    return f"förfrågan {request.id}: kommentar", []
 
 
 def _recently_mailed(s: Session, email: str, now: dt.datetime) -> bool:
@@ -109,28 +133,6 @@ def mail_waiting(ctx: StepContext, request_id: int) -> None:
 def _held_here(minutes_id: int):  # noqa: ANN202 - a SQL condition
     held = (MinutesRow.state == MinutesState.HELD) & (MinutesRow.gate == Gate.CONFIRM)
     return (MinutesRow.id == minutes_id) & held
-
-
-def confirm(s: Session, minutes_id: int) -> bool:
-    """Let a held version through the confirm gate; True when it was waiting there."""
-    done = s.execute(
-        update(MinutesRow)
-        .where(_held_here(minutes_id))
-        .values(state=MinutesState.STRUCTURED, gate="")
-        .execution_options(synchronize_session=False)
-    )
-    return bool(done.rowcount)
-
-
-def stop(s: Session, minutes_id: int) -> bool:
-    """Stop a version held at the confirm gate; True when it was waiting there."""
-    done = s.execute(
-        update(MinutesRow)
-        .where(_held_here(minutes_id))
-        .values(state=MinutesState.STOPPED)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(done.rowcount)
 
 
 def unfinished(s: Session, times: SweepTimes) -> list[int]:

@@ -7,14 +7,15 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from service.archive import claims
-from service.archive.claims import InboundState, MinutesState
+from service.archive.claims import Gate, InboundState, MinutesState
 from service.archive.db import Inbound, MinutesRow, utcnow
 from service.domain.workplace import Workplace
-from service.steps import answer, bounce, confirm
+from service.steps import answer, bounce, gates
 from service.steps.context import StepContext, SweepTimes, Unfinished
+from service.steps.gates import Job
 from service.steps.mail import queue_mail
 
 if TYPE_CHECKING:
@@ -48,8 +49,7 @@ def process(ctx: StepContext, inbound_id: int) -> None:
         return
     outcome = structure_message(raw, ctx.config, size=max(size, len(raw)), message=msg)
     out = outcome.output
-    minutes_id: int | None = None
-    held = False
+    jobs: list[Job] = []
     with ctx.db.session() as s:
         row = s.get(Inbound, inbound_id)
         if row is None or row.state != InboundState.PROCESSING or row.claimed_by != me:
@@ -58,60 +58,57 @@ def process(ctx: StepContext, inbound_id: int) -> None:
         row.sender_email = outcome.sender_email
         row.subject = outcome.subject[:2000]
         row.claimed_at = None
-        mail_id: int | None = None
+        m: MinutesRow | None = None
         if outcome.accepted and outcome.workplace is not None:
-            minutes_id, new = _store_minutes(s, row, out, outcome.workplace)
+            m, new = _store_minutes(s, row, out, outcome.workplace)
             row.state = InboundState.ACCEPTED
-            row.minutes_id = minutes_id
-            held = outcome.needs_confirmation
-            if held and new and not outcome.automatic and not _is_own_address(ctx, outcome.sender_email):
-                mail_id = confirm.hold(ctx, s, s.get(MinutesRow, minutes_id), email=outcome.sender_email,
-                                       in_reply_to=outcome.message_id)
-            elif held and new:
-                s.get(MinutesRow, minutes_id).state = MinutesState.STOPPED  # nobody to ask: never sent
+            row.minutes_id = m.id
+            nobody_to_ask = outcome.automatic or _is_own_address(ctx, outcome.sender_email)
+            if not new:
+                pass  # processed before, up to here: its gates and answers were decided then
+            elif outcome.needs_confirmation and nobody_to_ask:
+                m.state = MinutesState.STOPPED  # unauthenticated, and nobody to ask: never sent
+            else:
+                jobs = gates.advance(ctx, s, m)
         else:
             err = out.get("error") or {}
             row.state = InboundState.REJECTED
             row.error_code = str(err.get("code", ""))
             row.error_message = str(err.get("message", ""))
-        if not held:
-            reply = _reply_for(ctx, inbound_id, outcome, minutes_id)
+        quiet = m is not None and m.state in (MinutesState.HELD, MinutesState.STOPPED) and m.gate in (
+            Gate.CONFIRM, Gate.PRIVACY, "")  # the confirm-request or hold-notice told the sender instead
+        if not quiet:
+            reply = _reply_for(ctx, s, inbound_id, outcome, m)
             mail_id = queue_mail(s, *reply) if reply else None
-    if mail_id:
-        ctx.enqueue("send_mail", mail_id)
-    if minutes_id and not held:
-        ctx.enqueue("sign", minutes_id)
+            jobs = ([("send_mail", mail_id)] if mail_id else []) + jobs
+    for step, ident in jobs:
+        ctx.enqueue(step, ident)
 
 
-def _store_minutes(s: Session, row: Inbound, out: dict, workplace: Workplace) -> tuple[int, bool]:
-    """Store the structured minutes of one inbound message as the meeting's next version, once.
+def _store_minutes(s: Session, row: Inbound, out: dict, workplace: Workplace) -> tuple[MinutesRow, bool]:
+    """Store the structured minutes of one inbound message, once; it takes its number past the gates.
 
-    Return its id, and whether it was stored just now.
+    Return it, and whether it was stored just now.
     """
     existing = s.scalar(select(MinutesRow).where(MinutesRow.inbound_id == row.id))
     if existing is not None:
-        return existing.id, False
+        return existing, False
     date = (out.get("meeting") or {}).get("date") or ""
-    latest = s.scalar(
-        select(func.max(MinutesRow.version)).where(
-            MinutesRow.workplace_id == workplace.id, MinutesRow.meeting_date == date
-        )
-    )
     minutes = MinutesRow(
         inbound_id=row.id,
         workplace_id=workplace.id,
         meeting_date=date,
-        version=(latest or 0) + 1,
+        version=gates.temporary_version(row.id),
         data=json.dumps(out, ensure_ascii=False),
         search_text=search_text(out),
     )
     s.add(minutes)
     s.flush()
-    return minutes.id, True
+    return minutes, True
 
 
 def _reply_for(
-    ctx: StepContext, inbound_id: int, outcome: StructureOutcome, minutes_id: int | None
+    ctx: StepContext, s: Session, inbound_id: int, outcome: StructureOutcome, m: MinutesRow | None
 ) -> tuple[str, str, str, EmailMessage] | None:
     """Return (key, kind, recipient, message) of the answer to a draft, or None."""
     from service.mail import compose
@@ -121,13 +118,16 @@ def _reply_for(
     sender = ctx.settings.delivery.sender
     language = outcome.workplace.language if outcome.workplace is not None else "sv"
     if outcome.accepted:
+        waiting, message_id = gates.receipt_note(ctx, s, m, language) if m is not None else ([], None)
         msg = compose.receipt(
             output=outcome.output,
             to=outcome.sender_email,
             sender=sender,
             in_reply_to=outcome.message_id,
-            archive_url=ctx.archive_url(minutes_id) if minutes_id else None,
+            archive_url=ctx.archive_url(m.id) if m is not None else None,
             language=language,
+            waiting=waiting,
+            message_id=message_id,
         )
         return (f"receipt:{inbound_id}", "receipt", outcome.sender_email, msg)
     msg = compose.rejection(

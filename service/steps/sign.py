@@ -42,15 +42,7 @@ def sign(ctx: StepContext, minutes_id: int) -> None:
 
 def _replaced(s: Session, m: MinutesRow) -> tuple[int, str | None] | None:
     """Return (version, ISO date it was signed) of the version a correction replaces, or None."""
-    if m.version <= 1:
-        return None
-    older = s.scalar(
-        select(MinutesRow)
-        .where(MinutesRow.workplace_id == m.workplace_id, MinutesRow.meeting_date == m.meeting_date,
-               MinutesRow.version < m.version)
-        .order_by(MinutesRow.version.desc())
-        .limit(1)
-    )
+    older = s.get(MinutesRow, m.replaces_id) if m.replaces_id else None
     if older is None:
         return None
     when = older.signed_at or older.created_at
