@@ -11,6 +11,7 @@ went out (replaced, stopped, expired) takes none.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 from typing import TYPE_CHECKING, Protocol
 
@@ -102,6 +103,10 @@ def release(s: Session, m: MinutesRow) -> None:
     if m.version <= 0:
         m.version = max(latest or 0, 0) + 1
     m.replaces_id = older.id if older is not None else None
+    if older is not None:
+        from service.domain.changes import compare
+
+        m.changes = json.dumps(compare(older.minutes, m.minutes), ensure_ascii=False)
     m.state, m.gate, m.gate_until = MinutesState.STRUCTURED, "", None
     m.finished_at = utcnow()
 

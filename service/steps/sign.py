@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from service.archive.claims import MinutesState
+from service.archive.claims import DeliveryState, MinutesState
 from service.archive.db import Delivery, MinutesRow, utcnow
+from service.domain.workplace import Member, Workplace
 from service.steps.context import StepContext, SweepTimes, Unfinished
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def _create_deliveries(ctx: StepContext, minutes_id: int) -> None:
         have = set(s.scalars(select(Delivery.email).where(Delivery.minutes_id == minutes_id)))
         domain = sender_domain(ctx.settings.delivery.sender)
         secret = ctx.secret()
-        for member in workplace.members:
+        for member in recipients(s, m, workplace):
             if member.email in have:
                 continue
             s.add(
@@ -74,6 +75,21 @@ def _create_deliveries(ctx: StepContext, minutes_id: int) -> None:
                 )
             )
         m.state = MinutesState.DISTRIBUTING
+
+
+def recipients(s: Session, m: MinutesRow, workplace: Workplace) -> list[Member]:
+    """Return who gets a version: the roster, and everyone who got the version it corrects."""
+    people = list(workplace.members)
+    if m.replaces_id:
+        on_roster = {p.email for p in people}
+        for d in s.scalars(
+            select(Delivery).where(Delivery.minutes_id == m.replaces_id, Delivery.state == DeliveryState.SENT)
+            .order_by(Delivery.id)
+        ):
+            if d.email not in on_roster:  # left the roster since, but holds the old version
+                people.append(Member(name=d.name, email=d.email, role=d.role))
+                on_roster.add(d.email)
+    return people
 
 
 def sender_domain(address: str) -> str:
