@@ -123,12 +123,13 @@ def _greeting(m: Minutes, w: Mapping[str, str]) -> str:
 
 def render_receipt(
     minutes: Minutes | dict, *, archive_url: str | None = None, language: str = DEFAULT_LANGUAGE,
-    waiting: list[str] | None = None,
+    waiting: list[str] | None = None, followup: list[str] | None = None,
 ) -> tuple[str, str]:
     """Return the (subject, plain-text body) of the receipt for accepted minutes.
 
     ``waiting`` are the lines that say what the minutes wait for (a gate); without them the receipt
-    says they are sent to everyone now.
+    says they are sent to everyone now. ``followup`` are lines about earlier meetings' actions (still
+    open, closed by this draft), shown after what was understood.
     """
     m = Minutes.of(minutes)
     w = words(RECEIPT, language)
@@ -136,6 +137,8 @@ def render_receipt(
     lines.append(w["received"].format(meeting=meeting_line(m.meeting, w, language)))
     lines += waiting if waiting else [w["sent_to_all"]]
     lines += understood_lines(m, w, language)
+    if followup:
+        lines += [*followup, ""]
     if archive_url:
         lines += [w["archive"], archive_url, ""]
     lines += [w["correction"], "", w["signature"]]

@@ -34,14 +34,16 @@ def _reply(
 
 def receipt(
     *, output: dict, to: str, sender: str, in_reply_to: str = "", archive_url: str | None = None,
-    language: str = DEFAULT_LANGUAGE, waiting: list[str] | None = None, message_id: str | None = None,
+    language: str = DEFAULT_LANGUAGE, waiting: list[str] | None = None, followup: list[str] | None = None,
+    message_id: str | None = None,
 ) -> EmailMessage:
     """Compose the note-taker's receipt in the workplace's language, per ``render_receipt``.
 
     ``waiting`` says what the minutes wait for (a gate) instead of "they are sent now"; ``message_id``
     replaces the derived one (a receipt a STOPP reply may answer carries a token).
     """
-    subject, body = render_receipt(output, archive_url=archive_url, language=language, waiting=waiting)
+    subject, body = render_receipt(output, archive_url=archive_url, language=language, waiting=waiting,
+                                   followup=followup)
     if message_id is None:
         return _reply(kind="receipt", subject=subject, body=body, to=to, sender=sender,
                       in_reply_to=in_reply_to, language=language)

@@ -82,12 +82,17 @@ def advance(ctx: StepContext, s: Session, m: MinutesRow, *, after: Gate | None =
             s.flush()
             return keeper.hold(ctx, s, m)
     replace_older(s, m)
-    release(s, m)
+    release(ctx, s, m)
     return [("sign", m.id)]
 
 
-def release(s: Session, m: MinutesRow) -> None:
-    """Number a version that passed every gate, name the one it corrects, and mark it structured."""
+def release(ctx: StepContext, s: Session, m: MinutesRow) -> None:
+    """Number a version that passed every gate, name the one it corrects, and mark it structured.
+
+    Its actions are recorded for follow-up (:mod:`service.steps.followup`).
+    """
+    from service.steps import followup
+
     older = s.scalar(
         select(MinutesRow)
         .where(MinutesRow.workplace_id == m.workplace_id, MinutesRow.meeting_date == m.meeting_date,
@@ -109,6 +114,7 @@ def release(s: Session, m: MinutesRow) -> None:
         m.changes = json.dumps(compare(older.minutes, m.minutes), ensure_ascii=False)
     m.state, m.gate, m.gate_until = MinutesState.STRUCTURED, "", None
     m.finished_at = utcnow()
+    followup.record(ctx, s, m)
 
 
 def replace_older(s: Session, m: MinutesRow) -> list[int]:

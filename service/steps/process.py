@@ -118,7 +118,10 @@ def _reply_for(
     sender = ctx.settings.delivery.sender
     language = outcome.workplace.language if outcome.workplace is not None else "sv"
     if outcome.accepted:
+        from service.steps import followup
+
         waiting, message_id = gates.receipt_note(ctx, s, m, language) if m is not None else ([], None)
+        earlier = followup.receipt_lines(ctx, s, m, language) if m is not None else []
         msg = compose.receipt(
             output=outcome.output,
             to=outcome.sender_email,
@@ -127,6 +130,7 @@ def _reply_for(
             archive_url=ctx.archive_url(m.id) if m is not None else None,
             language=language,
             waiting=waiting,
+            followup=earlier,
             message_id=message_id,
         )
         return (f"receipt:{inbound_id}", "receipt", outcome.sender_email, msg)
