@@ -1,7 +1,12 @@
-"""The organisation's signing key: a self-signed PKCS#12 key made on first run."""
+"""The organisation's signing key: a self-signed PKCS#12 key made on first run, always encrypted.
+
+With no passphrase configured, the caller hands in one it generated and keeps (``storage.state_path``);
+a demo key an older version wrote unencrypted is encrypted in place with it (:func:`encrypt_demo_key`).
+"""
 
 from __future__ import annotations
 
+import enum
 import os
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -24,6 +29,32 @@ class KeyCreationError(RuntimeError):
     """The signing key could not be made or written."""
 
 
+class KeyEncryptionError(KeyCreationError):
+    """An unencrypted demo key could not be encrypted in place."""
+
+
+class KeyState(enum.Enum):
+    """What a PKCS#12 file is to a passphrase, found without keeping its private key."""
+
+    MISSING = "missing"
+    """No file there (one is made on first run)."""
+
+    OPENS = "opens"
+    """The passphrase opens it."""
+
+    UNENCRYPTED_DEMO = "unencrypted_demo"
+    """It opens with no passphrase and its certificate is self-signed: a demo key of an older version."""
+
+    UNENCRYPTED = "unencrypted"
+    """It opens with no passphrase and its certificate was issued by a CA."""
+
+    LOCKED = "locked"
+    """Neither the passphrase nor no passphrase opens it (another passphrase, or a damaged file)."""
+
+    UNREADABLE = "unreadable"
+    """The file is there but cannot be read."""
+
+
 def make_self_signed_pkcs12(
     passphrase: str,
     *,
@@ -33,7 +64,7 @@ def make_self_signed_pkcs12(
     not_before: datetime | None = None,
     not_after: datetime | None = None,
 ) -> bytes:
-    """Make a self-signed RSA signing certificate and key as PKCS#12 bytes."""
+    """Make a self-signed RSA signing certificate and key as PKCS#12 bytes (unencrypted for '')."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
     start = not_before or datetime.now(UTC) - timedelta(minutes=5)
     end = not_after or start + timedelta(days=DEFAULT_VALID_DAYS)
@@ -83,7 +114,9 @@ def make_self_signed_pkcs12(
 
 
 def ensure_signing_key(pkcs12_path: Path, passphrase: str, *, common_name: str, organisation: str) -> None:
-    """Make a self-signed PKCS#12 signing key at the path when no file is there yet."""
+    """Make a self-signed PKCS#12 signing key, encrypted with the passphrase, when no file is there yet."""
+    if not passphrase:
+        raise ValueError("a signing key is never written unencrypted: pass a passphrase")
     path = Path(pkcs12_path)
     if path.exists():
         return
@@ -94,6 +127,8 @@ def ensure_signing_key(pkcs12_path: Path, passphrase: str, *, common_name: str, 
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
             os.chmod(tmp, 0o600)
             # link() fails when another process made the key meanwhile: theirs wins.
             try:
@@ -104,3 +139,89 @@ def ensure_signing_key(pkcs12_path: Path, passphrase: str, *, common_name: str, 
             os.unlink(tmp)
     except OSError as exc:
         raise KeyCreationError(f"Kunde inte skapa signeringsnyckeln {path}: {exc}") from exc
+
+
+def _open(data: bytes, passphrase: str) -> pkcs12.PKCS12KeyAndCertificates | None:
+    """Return the PKCS#12 contents when the passphrase ('' = none) opens them with a key, else None."""
+    try:
+        bundle = pkcs12.load_pkcs12(data, passphrase.encode("utf-8") or None)
+    except ValueError:
+        return None
+    return bundle if bundle.key is not None and bundle.cert is not None else None
+
+
+def _self_signed(bundle: pkcs12.PKCS12KeyAndCertificates) -> bool:
+    """Return whether the bundle's certificate is issued by itself (as the demo key's is)."""
+    assert bundle.cert is not None
+    cert = bundle.cert.certificate
+    return cert.issuer == cert.subject and not bundle.additional_certs
+
+
+def key_state(pkcs12_path: Path, passphrase: str) -> KeyState:
+    """Tell whether the passphrase opens the PKCS#12 file, or whether it is an unencrypted key."""
+    try:
+        data = Path(pkcs12_path).read_bytes()
+    except FileNotFoundError:
+        return KeyState.MISSING
+    except OSError:
+        return KeyState.UNREADABLE
+    if passphrase and _open(data, passphrase) is not None:
+        return KeyState.OPENS
+    bundle = _open(data, "")
+    if bundle is None:
+        return KeyState.LOCKED
+    return KeyState.UNENCRYPTED_DEMO if _self_signed(bundle) else KeyState.UNENCRYPTED
+
+
+def encrypt_demo_key(pkcs12_path: Path, passphrase: str) -> bool:
+    """Encrypt an unencrypted self-signed key file in place with the passphrase; return whether it did.
+
+    The new file is written beside the old one, flushed to disk and renamed over it, so a crash leaves
+    the old file or the new one, never half of either. Anything but an unencrypted demo key is left alone.
+    """
+    if not passphrase:
+        raise ValueError("encrypting the demo key needs a passphrase")
+    path = Path(pkcs12_path)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    bundle = _open(data, "")
+    if bundle is None or not _self_signed(bundle):
+        return False
+    assert bundle.cert is not None
+    encrypted = pkcs12.serialize_key_and_certificates(
+        name=bundle.cert.friendly_name,
+        key=bundle.key,  # type: ignore[arg-type]
+        cert=bundle.cert.certificate,
+        cas=None,
+        encryption_algorithm=serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
+    )
+    try:
+        _replace(path, encrypted)
+    except OSError as exc:
+        raise KeyEncryptionError(
+            f"Signeringsnyckeln {path} är okrypterad och kunde inte krypteras: {exc}. "
+            "Ge Minnes skrivrätt till filen och mappen, eller ersätt den med en krypterad PKCS#12."
+        ) from exc
+    return True
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write the bytes to a 0600 file beside the path, fsync it, rename it over the path, fsync the folder."""
+    fd, tmp = tempfile.mkstemp(prefix=".signing-", suffix=".p12", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
