@@ -6,6 +6,9 @@ The steps (:mod:`service.steps`) are handed what is built here and never import 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -24,30 +27,135 @@ if TYPE_CHECKING:
 _signers: dict[tuple[str, str], object] = {}
 _signer_lock = threading.Lock()
 
+log = logging.getLogger(__name__)
+
+DEMO_PASSPHRASE_FILE = "signing-passphrase"
+"""The file in ``storage.state_path`` that keeps the demo key's generated passphrase (no passphrase set)."""
+
+PUBLIC_CERTIFICATE_FILE = "signing-certificate.pem"
+"""The file in ``storage.state_path`` with the certificate of the key last loaded, for verifying."""
+
 
 def signer_for(config: Config):  # noqa: ANN201 - service.pdf.sign.Signer
-    """Return the process-wide signer of a configuration, making a trial key on first run."""
-    from service.pdf.keys import ensure_signing_key
-    from service.pdf.sign import Signer
+    """Return the process-wide signer of a configuration, making an encrypted demo key on first run."""
+    from service.pdf.sign import Signer, WrongPassphraseError
 
     signing = config.settings.signing
-    passphrase = config.secret(signing.passphrase_env)
     key = (str(signing.pkcs12), signing.tsa_url)
     with _signer_lock:
         signer = _signers.get(key)
         if signer is None:
-            org = next((w.organisation for w in config.workplaces.values() if w.organisation), "Minnes")
-            ensure_signing_key(
-                Path(signing.pkcs12),
-                passphrase,
-                common_name=signing.signer_name or f"Minnes – {org}",
-                organisation=org,
-            )
-            signer = Signer.load(
-                Path(signing.pkcs12), passphrase, tsa_url=signing.tsa_url, signer_name=signing.signer_name
-            )
+            path = Path(signing.pkcs12)
+            passphrase = _signing_passphrase(config, path)
+            try:
+                signer = Signer.load(path, passphrase, tsa_url=signing.tsa_url,
+                                     signer_name=signing.signer_name)
+            except WrongPassphraseError:
+                if config.secret(signing.passphrase_env) and _opens_with_generated(config, path):
+                    raise WrongPassphraseError(
+                        f"Lösenfrasen i miljövariabeln {signing.passphrase_env} öppnar inte "
+                        f"signeringsnyckeln {path}: den är demonyckeln, krypterad med den genererade "
+                        f"lösenfrasen i {_demo_passphrase_path(config)}. Lägg organisationens PKCS#12 i "
+                        f"[signing] pkcs12, eller töm {signing.passphrase_env}."
+                    ) from None
+                raise
+            _keep_public_certificate(config, signer.certificate_pem)
             _signers[key] = signer
     return signer
+
+
+def _signing_passphrase(config: Config, path: Path) -> str:
+    """Return the passphrase that opens the signing key, making the demo key or encrypting an old one."""
+    from service.config.state import state_secret
+    from service.pdf.keys import KeyState, encrypt_demo_key, ensure_signing_key, key_state
+    from service.pdf.sign import WrongPassphraseError
+
+    signing = config.settings.signing
+    org = next((w.organisation for w in config.workplaces.values() if w.organisation), "Minnes")
+    common_name = signing.signer_name or f"Minnes – {org}"
+    real = config.secret(signing.passphrase_env)
+    if real:
+        ensure_signing_key(path, real, common_name=common_name, organisation=org)
+        return real
+    generated = state_secret(Path(config.settings.storage.state_path), DEMO_PASSPHRASE_FILE)
+    ensure_signing_key(path, generated, common_name=common_name, organisation=org)
+    state = key_state(path, generated)
+    if state is KeyState.UNENCRYPTED_DEMO and encrypt_demo_key(path, generated):
+        log.warning("signeringsnyckeln %s var okrypterad; nu krypterad med lösenfrasen i %s",
+                    path, _demo_passphrase_path(config))
+    elif state is KeyState.UNENCRYPTED:
+        # An organisation's own key left unencrypted is theirs to protect; check-config says so.
+        log.warning("signeringsnyckeln %s är okrypterad; sätt en lösenfras i %s", path,
+                    signing.passphrase_env)
+        return ""
+    elif state is KeyState.LOCKED:
+        raise WrongPassphraseError(
+            f"Signeringsnyckeln {path} är krypterad, men miljövariabeln {signing.passphrase_env} är tom och "
+            f"den genererade lösenfrasen i {_demo_passphrase_path(config)} öppnar den inte. "
+            f"Sätt nyckelns lösenfras i {signing.passphrase_env}."
+        )
+    return generated
+
+
+def _demo_passphrase_path(config: Config) -> Path:
+    """Return where the demo key's generated passphrase is kept."""
+    return Path(config.settings.storage.state_path) / DEMO_PASSPHRASE_FILE
+
+
+def _generated_passphrase(config: Config) -> str:
+    """Return the demo key's generated passphrase if one was made, else '' (nothing is created)."""
+    try:
+        return _demo_passphrase_path(config).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _opens_with_generated(config: Config, path: Path) -> bool:
+    """Return whether the demo key's generated passphrase opens the key file."""
+    from service.pdf.keys import KeyState, key_state
+
+    generated = _generated_passphrase(config)
+    return bool(generated) and key_state(path, generated) is KeyState.OPENS
+
+
+def _keep_public_certificate(config: Config, pem: bytes) -> None:
+    """Keep the signer's certificate in state_path, so that verifying never needs the private key."""
+    from service.config import ConfigError
+    from service.config.state import ensure_state_folder
+
+    try:
+        path = ensure_state_folder(Path(config.settings.storage.state_path)) / PUBLIC_CERTIFICATE_FILE
+        if path.is_file() and path.read_bytes() == pem:
+            return
+        fd, tmp = tempfile.mkstemp(prefix=".signing-certificate-", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pem)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except (OSError, ConfigError) as exc:
+        # The archive still lists the certificate of every PDF signed with a database.
+        log.warning("signeringscertifikatet kunde inte sparas i state_path: %s", exc)
+
+
+def _public_certificate(config: Config) -> bytes | None:
+    """Return the certificate signer_for last kept in state_path, if it is there and readable."""
+    from cryptography import x509
+
+    path = Path(config.settings.storage.state_path) / PUBLIC_CERTIFICATE_FILE
+    try:
+        pem = path.read_bytes()
+        x509.load_pem_x509_certificate(pem)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("%s kan inte läsas: %s", path, exc)
+        return None
+    return pem
 
 
 def verify_url(config: Config) -> str:
@@ -118,15 +226,17 @@ def _subject(pem: bytes) -> str:
 
 
 def trusted_certificates(config: Config, db: Database | None = None) -> list[bytes]:
-    """Return every certificate this installation has signed with (PEM)."""
+    """Return every certificate this installation has signed with (PEM), never opening the private key.
+
+    They are the archive's (``SigningCertificate``) and the current key's certificate as signer_for kept
+    it in state_path, so the web process verifies without access to the PKCS#12 file.
+    """
     from sqlalchemy import inspect
 
     certs: list[bytes] = []
-    try:
-        if Path(config.settings.signing.pkcs12).exists():  # verifying never makes a key
-            certs.append(signer_for(config).certificate_pem)
-    except Exception:  # noqa: BLE001 - no usable key now; archived certificates still count
-        pass
+    current = _public_certificate(config)
+    if current is not None:
+        certs.append(current)
     database = db or Database(config.settings.database.url)
     try:
         if inspect(database.engine).has_table(SigningCertificate.__tablename__):
@@ -168,12 +278,16 @@ def verify_pdf_file(config: Config, data: bytes, db: Database | None = None):  #
     return result
 
 
-def check_config(config: Config) -> list[str]:
-    """Return what a newcomer must fix beyond what loading already checked."""
+def check_config(config: Config, notes: list[str] | None = None) -> list[str]:
+    """Return what a newcomer must fix beyond what loading already checked; add what to know to ``notes``."""
     from service.config.loading import DEPRECATED_KEYS, deprecated_keys
 
     problems: list[str] = []
     s = config.settings
+    key_problems, key_notes = _signing_key_findings(config)
+    problems += key_problems
+    if notes is not None:
+        notes += key_notes
     for dotted in deprecated_keys(config.directory):
         problems.append(f"{dotted} är föråldrad — {DEPRECATED_KEYS[dotted]}")
     for wp in config.workplaces.values():
@@ -200,6 +314,58 @@ def check_config(config: Config) -> list[str]:
             "utan nyckel kan vem som helst förfalska studsar"
         )
     return problems
+
+
+def _signing_key_findings(config: Config) -> tuple[list[str], list[str]]:
+    """Say what the signing key is (problems, notes) without making, changing or keeping it."""
+    from service.pdf.keys import KeyState, key_state
+
+    signing = config.settings.signing
+    env = signing.passphrase_env
+    path = Path(signing.pkcs12)
+    stored = _demo_passphrase_path(config)
+    real = config.secret(env)
+    howto = (
+        f"För skarp drift: lägg en PKCS#12 från organisationens CA i [signing] pkcs12 och dess "
+        f"lösenfras i miljövariabeln {env}."
+    )
+    if real:
+        state = key_state(path, real)
+        if state is KeyState.MISSING:
+            return [], [f"signering: vid första start skapas en självsignerad nyckel i {path}, krypterad med "
+                        f"lösenfrasen i {env}; den är bara till för att prova Minnes. {howto}"]
+        if state is KeyState.OPENS:
+            return [], []
+        if state is KeyState.UNREADABLE:
+            return [f"signeringsnyckeln {path} kan inte läsas — kontrollera filens rättigheter"], []
+        problem = f"lösenfrasen i miljövariabeln {env} öppnar inte signeringsnyckeln {path}"
+        if _opens_with_generated(config, path):
+            problem += (f" — den är demonyckeln, krypterad med den genererade lösenfrasen i {stored}; "
+                        f"lägg organisationens PKCS#12 i [signing] pkcs12, eller töm {env}")
+        elif state is not KeyState.LOCKED:
+            problem += " — filen är okrypterad"
+        return [problem], []
+    generated = _generated_passphrase(config)
+    state = key_state(path, generated)
+    if state is KeyState.MISSING:
+        return [], [f"signering: ingen lösenfras är satt ({env} är tom) — vid första start skapas en "
+                    f"självsignerad demonyckel i {path}, krypterad med en genererad lösenfras som sparas i "
+                    f"{stored}. Demonyckeln är bara till för att prova Minnes. {howto}"]
+    if state is KeyState.OPENS:
+        return [], [f"signering: demonyckeln {path} används, krypterad med den genererade lösenfrasen i "
+                    f"{stored} ({env} är tom). Den är självsignerad och bara till för att prova Minnes. "
+                    f"{howto}"]
+    if state is KeyState.UNENCRYPTED_DEMO:
+        return [], [f"signering: demonyckeln {path} är okrypterad (gjord av en äldre version) — vid nästa "
+                    f"start krypteras den med en genererad lösenfras som sparas i {stored}. {howto}"]
+    if state is KeyState.UNENCRYPTED:
+        return [f"signeringsnyckeln {path} är okrypterad — den som kan läsa filen kan signera i "
+                f"organisationens namn; skydda den med en lösenfras och sätt lösenfrasen i miljövariabeln "
+                f"{env}"], []
+    if state is KeyState.UNREADABLE:
+        return [f"signeringsnyckeln {path} kan inte läsas — kontrollera filens rättigheter"], []
+    return [f"signeringsnyckeln {path} är krypterad men miljövariabeln {env} är tom (och ingen genererad "
+            f"lösenfras i {stored} öppnar den) — sätt nyckelns lösenfras i {env}"], []
 
 
 class Services:

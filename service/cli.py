@@ -111,12 +111,15 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     from service.bootstrap import check_config
 
     config = _config(args)
-    problems = check_config(config)
+    notes: list[str] = []
+    problems = check_config(config, notes)
     for wp in config.workplaces.values():
         print(
             f"{wp.id}: {wp.name} ({wp.kind}), {len(wp.members)} på rostern, "
             f"{len(wp.agenda)} punkter på dagordningen"
         )
+    for note in notes:  # worth knowing, nothing to fix: the exit status stays 0
+        print(f"OBS: {note}")
     if problems:
         for p in problems:
             print(f"ATT ÅTGÄRDA: {p}", file=sys.stderr)
