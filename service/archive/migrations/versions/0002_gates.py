@@ -47,6 +47,11 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("message_id_reused", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    # The defaults only fill the rows already there; new rows get theirs from the models, as in 0001.
+    with op.batch_alter_table("minutes") as batch:
+        batch.alter_column("gate", server_default=None)
+    with op.batch_alter_table("inbound") as batch:
+        batch.alter_column("message_id_reused", server_default=None)
 
 
 def downgrade() -> None:

@@ -28,6 +28,12 @@ def upgrade() -> None:
     with op.batch_alter_table("request") as batch:
         batch.add_column(sa.Column("name", sa.String(length=200), nullable=False, server_default=""))
         batch.add_column(sa.Column("reminders", sa.Integer(), nullable=False, server_default="0"))
+    # The defaults only fill the rows already there; new rows get theirs from the models, as in 0001.
+    with op.batch_alter_table("minutes") as batch:
+        batch.alter_column("changes", server_default=None)
+    with op.batch_alter_table("request") as batch:
+        batch.alter_column("name", server_default=None)
+        batch.alter_column("reminders", server_default=None)
 
 
 def downgrade() -> None:
