@@ -6,7 +6,15 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from service.archive.claims import OPEN_STATES, DeliveryState, InboundState, MinutesState, SendState
+from service.archive.claims import (
+    OPEN_STATES,
+    Answer,
+    DeliveryState,
+    Gate,
+    InboundState,
+    MinutesState,
+    SendState,
+)
 from service.archive.db import (
     Database,
     Delivery,
@@ -28,6 +36,7 @@ STATE_NAMES: dict[str, str] = {
     MinutesState.HELD: "väntar vid en grind",
     MinutesState.STOPPED: "stoppat",
     MinutesState.EXPIRED: "gick ut obekräftat",
+    MinutesState.REPLACED: "ersatt innan utskick",
     MinutesState.STRUCTURED: "strukturerat",
     MinutesState.SIGNED: "signerat",
     MinutesState.DISTRIBUTING: "skickas ut",
@@ -38,6 +47,51 @@ STATE_NAMES: dict[str, str] = {
     SendState.DEFERRED: "nytt försök senare",
 }
 """Swedish names of the states shown to administrators."""
+
+
+ENDED_AT_A_GATE = (MinutesState.EXPIRED, MinutesState.STOPPED, MinutesState.REPLACED)
+"""States of a version that never went out."""
+
+GATE_NAMES = {
+    Gate.CONFIRM: "bekräftelsegrinden",
+    Gate.PRIVACY: "integritetsgrinden",
+    Gate.JUSTERING: "justeringen",
+    Gate.REVIEW: "granskningstiden",
+}
+"""Swedish names of the gates, as `minnes status` shows them."""
+
+
+def _gate_line(m: MinutesRow, requests: list[GateRequest]) -> str:
+    """Say where one version waits and for whom, or how it ended."""
+    open_ = [r for r in requests if not r.answer]
+    answered = [r for r in requests if r.answer]
+    if m.state == MinutesState.REPLACED:
+        return "ersatt av en nyare version medan den väntade — skickades aldrig"
+    if m.state == MinutesState.EXPIRED:
+        who = ", ".join(r.email for r in requests) or "–"
+        return f"gick ut obekräftat ({who} svarade aldrig)"
+    if m.state == MinutesState.STOPPED:
+        by = next((r.email for r in answered if r.answer == Answer.STOPPED), "")
+        return f"stoppat{' av ' + by if by else ''} — skickades aldrig"
+    where = GATE_NAMES.get(m.gate, m.gate or "en grind")
+    if m.gate == Gate.CONFIRM:
+        r = requests[-1] if requests else None
+        if r is None:
+            return f"väntar vid {where}"
+        if r.answer == Answer.COMMENT:
+            return f"väntar vid {where}: {r.email} svarade med en kommentar; väntar på ett rättat utkast"
+        sent = (f"frågan skickad {r.mailed_at:%Y-%m-%d %H:%M}" if r.mailed_at
+                else "frågan väntar: högst en i timmen")
+        return f"väntar vid {where} på {r.email} till {r.expires_at:%Y-%m-%d} ({sent})"
+    if m.gate == Gate.PRIVACY:
+        managers = ", ".join(r.email for r in open_) or "chefen"
+        return f"väntar vid {where}: ett rättat utkast, eller att {managers} släpper dem"
+    if m.gate == Gate.REVIEW:
+        until = f" till {m.gate_until:%Y-%m-%d %H:%M} UTC" if m.gate_until else ""
+        return f"väntar under {where}{until}; antecknaren kan svara STOPP"
+    waiting = ", ".join(r.name or r.email for r in open_) or "–"
+    done = ", ".join(f"{r.name or r.email} ({r.answer})" for r in answered)
+    return f"väntar vid {where} på {waiting}" + (f"; har svarat: {done}" if done else "")
 
 
 class Reports:
@@ -75,34 +129,24 @@ class Reports:
         return "\n".join(lines)
 
     def gated(self, recent: dt.timedelta = dt.timedelta(days=30)) -> list[str]:
-        """Return the drafts waiting for confirmation, and those that expired or were stopped lately."""
+        """Return each version waiting at a gate and who it waits for, and those lately stopped or expired."""
         out: list[str] = []
         since = utcnow() - recent
         with self.db.session() as s:
-            rows = s.execute(
-                select(MinutesRow, GateRequest)
-                .join(GateRequest, GateRequest.minutes_id == MinutesRow.id)
+            rows = s.scalars(
+                select(MinutesRow)
                 .where(
                     (MinutesRow.state == MinutesState.HELD)
-                    | (MinutesRow.state.in_((MinutesState.EXPIRED, MinutesState.STOPPED))
-                       & (GateRequest.answered_at >= since))
+                    | (MinutesRow.state.in_(ENDED_AT_A_GATE) & (MinutesRow.created_at >= since))
                 )
                 .order_by(MinutesRow.id)
             ).all()
-            for m, r in rows:
+            for m in rows:
+                requests = s.scalars(
+                    select(GateRequest).where(GateRequest.minutes_id == m.id).order_by(GateRequest.id)
+                ).all()
                 what = f"#{m.id} {m.workplace_id} {m.meeting_date or 'odaterat'}"
-                if m.state == MinutesState.HELD and not r.answer:
-                    sent = (f"frågan skickad {r.mailed_at:%Y-%m-%d %H:%M}" if r.mailed_at
-                            else "frågan väntar: högst en i timmen")
-                    until = f"{r.expires_at:%Y-%m-%d}"
-                    out.append(f"{what}: väntar på bekräftelse från {r.email} till {until} ({sent})")
-                elif m.state == MinutesState.HELD:
-                    out.append(f"{what}: {r.email} svarade med en kommentar; väntar på ett rättat utkast")
-                elif m.state == MinutesState.EXPIRED:
-                    when = f"{r.answered_at:%Y-%m-%d}"
-                    out.append(f"{what}: gick ut obekräftat {when} ({r.email} svarade aldrig)")
-                else:
-                    out.append(f"{what}: stoppat av {r.email} {r.answered_at:%Y-%m-%d}")
+                out.append(f"{what}: {_gate_line(m, list(requests))}")
         return out
 
     def stuck(self, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> list[str]:
