@@ -26,7 +26,7 @@ def test_the_stored_strings_are_those_the_archive_has_always_held() -> None:
         "received", "processing", "accepted", "rejected", "bounce", "failed", "reply"
     ]
     assert [s.value for s in MinutesState] == [
-        "held", "stopped", "expired", "structured", "signed", "distributing", "distributed"
+        "held", "stopped", "expired", "replaced", "structured", "signed", "distributing", "distributed"
     ]
     assert [s.value for s in DeliveryState] == ["pending", "sending", "sent", "deferred", "failed"]
     assert MailState is DeliveryState

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from functools import lru_cache
@@ -116,7 +117,8 @@ def _file_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     path = Path(database).with_name(Path(database).name + ".migrate-lock")
-    with open(path, "a+b") as fh:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # beside the database, as private as it
+    with os.fdopen(fd, "r+b") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield
