@@ -31,7 +31,7 @@ def _make_dirs(path: Path) -> None:
         path = path.parent
     for folder in reversed(missing):
         try:
-            folder.mkdir()
+            folder.mkdir(mode=0o700)  # raw drafts may hold what the minutes left out
         except FileExistsError:  # made meanwhile by another writer: fsynced here all the same
             if not folder.is_dir():
                 raise

@@ -33,7 +33,7 @@ def outbox_name(msg: Mail, recipient: str) -> str:
 
 def _write_atomically(folder: Path, name: str, data: bytes) -> None:
     """Write ``data`` to ``folder/name`` through a synced temporary file, so no half file is seen."""
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
