@@ -191,6 +191,40 @@ class SigningCertificate(Base):
     first_used: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class ActionRow(Base):
+    """One action agreed at a meeting, followed up until a later meeting reports it done."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (UniqueConstraint("minutes_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workplace_id: Mapped[str] = mapped_column(String(64), index=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id"), index=True)
+    """The minutes version that holds it: where it was agreed, or the correction that took it over."""
+    position: Mapped[int] = mapped_column(Integer)
+    """Its place among that version's actions (``Minutes.all_actions``)."""
+    meeting_date: Mapped[str] = mapped_column(String(10), default="")
+    what: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    """Who does it, as written ('' when nobody was named)."""
+    owner_email: Mapped[str] = mapped_column(String(320), default="")
+    """The roster address the owner was matched to, '' when the name names no one person."""
+    due: Mapped[str] = mapped_column(String(10), default="")
+    """ISO date, '' when none was given."""
+    remind_on: Mapped[str] = mapped_column(String(10), default="")
+    """The day (ISO) from which its owner is reminded: due less the workplace's reminder_days."""
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    """open → done | replaced (:class:`service.domain.followup.ActionState`)."""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    done_in_minutes_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The minutes version that reported it done (or, for a replaced one, the version that replaced it)."""
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    """When its owner's reminder was queued; set once, so no owner is reminded twice."""
+    overdue_noticed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    """When the managers' overdue notice was queued; set once."""
+
+
 SQLITE_BUSY_SECONDS = 30.0
 """How long an SQLite connection waits for another process's lock before it gives up."""
 
