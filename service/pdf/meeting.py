@@ -7,6 +7,8 @@ from typing import Any
 
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
+from service.domain.justering import approvals
+from service.domain.justering_texts import justering_line, pdf_words
 from service.domain.wording import long_date, meeting_phrase
 from service.domain.workplace import Workplace
 from service.pdf.styles import Styles, text
@@ -47,7 +49,8 @@ def _subtitle(meeting: dict[str, Any], workplace: Workplace, name: str, w: dict[
 def title_block(minutes: dict[str, Any], workplace: Workplace, st: Styles, w: dict[str, str], *,
                 version: int, archive_url: str | None,
                 replaces: tuple[int, str | None] | None = None) -> list[Flowable]:
-    """Workplace, kind of meeting, date, time, place, and which version this is and what it replaces."""
+    """Workplace, kind of meeting, date, time, place, which version this is and what it replaces, and who
+    justerade it (``minutes["justering"]``, when it was justerat)."""
     meeting = minutes.get("meeting") or {}
     name = meeting.get("workplace_name") or workplace.name
     out: list[Flowable] = [
@@ -69,6 +72,9 @@ def title_block(minutes: dict[str, Any], workplace: Workplace, st: Styles, w: di
         else:
             label = w["version_text"].format(version=version)
         rows.append([w["version"], label])
+    approved = approvals(minutes.get("justering"))
+    if approved:
+        rows.append([pdf_words(w["language"])["pdf_label"], justering_line(approved, w["language"])])
     if archive_url:
         rows.append([w["archive"], archive_url])
     return [*out, label_table(rows, st, w["language"], framed=True), Spacer(1, 4)]

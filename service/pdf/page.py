@@ -3,8 +3,10 @@ save, and the space on the last page where the visible signature goes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Flowable
@@ -12,7 +14,13 @@ from reportlab.platypus import Flowable
 from service.domain.wording import PDF
 from service.pdf import fonts
 from service.pdf.pdfa import DocumentInfo, SignatureSlot, make_archival, signature_widget
-from service.pdf.styles import GRID, MARGIN_BOTTOM, MARGIN_X, MUTED, PAGE_WIDTH
+from service.pdf.styles import GRID, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE_HEIGHT, PAGE_WIDTH
+
+DRAFT_INK = colors.HexColor("#b3261e")
+"""Colour of a draft's band at the top of every page."""
+
+DRAFT_MARK = colors.HexColor("#f6e3e1")
+"""Colour of a draft's large diagonal mark: light enough to read the text over it (PDF/A: no transparency)."""
 
 
 class PageFooterCanvas(rl_canvas.Canvas):
@@ -72,6 +80,36 @@ class PageFooterCanvas(rl_canvas.Canvas):
         self.drawString(MARGIN_X, y, left)
         self.drawRightString(PAGE_WIDTH - MARGIN_X, y, page)
         self.restoreState()
+
+
+def draft_marker(mark: str, band: str) -> Callable[[rl_canvas.Canvas, Any], None]:
+    """Return the page callback that stamps a draft: a large diagonal ``mark`` and a ``band`` at the top.
+
+    reportlab calls it as each page begins, so the mark lies beneath the text drawn after it.
+    """
+
+    def stamp(canv: rl_canvas.Canvas, _doc: Any) -> None:  # noqa: ANN401 - reportlab's document
+        canv.saveState()
+        canv.setFillColor(DRAFT_MARK)
+        size = 50.0
+        while size > 20 and canv.stringWidth(mark, fonts.BOLD, size) > PAGE_HEIGHT * 0.9:
+            size -= 2
+        canv.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2)
+        canv.rotate(55)
+        canv.setFont(fonts.BOLD, size)
+        canv.drawCentredString(0, -size / 3, mark)
+        canv.restoreState()
+        canv.saveState()
+        canv.setFillColor(DRAFT_INK)
+        canv.setFont(fonts.BOLD, 9.5)
+        canv.drawString(MARGIN_X, PAGE_HEIGHT - MARGIN_TOP / 2 - 3, band)
+        canv.setStrokeColor(DRAFT_INK)
+        canv.setLineWidth(0.8)
+        rule = PAGE_HEIGHT - MARGIN_TOP / 2 - 7
+        canv.line(MARGIN_X, rule, PAGE_WIDTH - MARGIN_X, rule)
+        canv.restoreState()
+
+    return stamp
 
 
 class SlotFlowable(Flowable):

@@ -15,12 +15,13 @@ from pyhanko.pdf_utils.metadata.model import VENDOR
 from reportlab.lib.pagesizes import A4
 from reportlab.platypus import SimpleDocTemplate
 
+from service.domain.justering_texts import pdf_words
 from service.domain.wording import OTHER_QUESTIONS as OTHER_QUESTIONS_BY_LANGUAGE
 from service.domain.wording import PDF, words
 from service.domain.workplace import Workplace
 from service.pdf import fonts
 from service.pdf.meeting import prose_date
-from service.pdf.page import PageFooterCanvas
+from service.pdf.page import PageFooterCanvas, draft_marker
 from service.pdf.pdfa import DocumentInfo, SignatureSlot
 from service.pdf.story import story
 from service.pdf.styles import (
@@ -87,9 +88,12 @@ def render_reportlab(minutes: dict, workplace: Workplace, *, archive_url: str | 
 
 
 def _render(minutes: dict, workplace: Workplace, *, archive_url: str | None, version: int,
-            archival: bool, replaces: tuple[int, str | None] | None = None,
+            archival: bool, replaces: tuple[int, str | None] | None = None, draft: bool = False,
             ) -> tuple[bytes, SignatureSlot | None, str]:
-    """Lay out the minutes; with ``archival``, write PDF/A-1b with the empty signature field."""
+    """Lay out the minutes; with ``archival``, write PDF/A-1b with the empty signature field.
+
+    A ``draft`` is stamped on every page as not yet justerat, and has no signature field.
+    """
     st = styles()
     w = _labels(workplace)
     meeting = minutes.get("meeting") or {}
@@ -97,7 +101,7 @@ def _render(minutes: dict, workplace: Workplace, *, archive_url: str | None, ver
     title = w["title"].format(name=name, date=meeting.get("date") or "").strip()
     slots: list[SignatureSlot] = []
     flowables = story(minutes, workplace, st, w, version=version, archive_url=archive_url, slots=slots,
-                      replaces=replaces)
+                      replaces=replaces, draft=draft)
 
     footer = w["footer"].format(name=name, date=prose_date(meeting.get("date"), w["language"]))
     author = workplace.organisation or name
@@ -122,19 +126,27 @@ def _render(minutes: dict, workplace: Workplace, *, archive_url: str | None, ver
         lang=w["lang"],
         initialFontName=fonts.REGULAR,
     )
+    pages: dict[str, object] = {}
+    if draft:
+        jw = pdf_words(w["language"])
+        marker = draft_marker(jw["draft_mark"], jw["draft_band"])
+        pages = {"onFirstPage": marker, "onLaterPages": marker}
     try:
-        doc.build(flowables, canvasmaker=canvas_class)
+        doc.build(flowables, canvasmaker=canvas_class, **pages)
     except Exception as exc:  # reportlab raises plain exceptions for layout failures
         raise RenderError(f"Kunde inte rendera protokollet: {exc}") from exc
     return buf.getvalue(), (slots[-1] if slots else None), title
 
 
 def render_minutes(minutes: dict, workplace: Workplace, *, archive_url: str | None = None,
-                   version: int = 1, replaces: tuple[int, str | None] | None = None) -> bytes:
+                   version: int = 1, replaces: tuple[int, str | None] | None = None,
+                   draft: bool = False) -> bytes:
     """Render structured minutes as an unsigned PDF/A-1b document with room for the signature.
 
-    ``replaces`` is (the version, the ISO date it was signed) a correction replaces.
+    ``replaces`` is (the version, the ISO date it was signed) a correction replaces. A ``draft`` (for the
+    justerare) is stamped "Utkast – ej justerat" on every page and has no room for a signature. When
+    ``minutes["justering"]`` lists who approved (name, email, ``at`` ISO), the PDF says "Justerat av … den …".
     """
     pdf, _slot, _title = _render(minutes, workplace, archive_url=archive_url, version=version, archival=True,
-                                 replaces=replaces)
+                                 replaces=replaces, draft=draft)
     return pdf

@@ -1,6 +1,6 @@
 """The body of the minutes PDF in reading order: the agenda items with their notes, decisions and actions,
-the unplanned sections under Övriga frågor, every action once more in a summary, and the space for the
-signature."""
+the unplanned sections under Övriga frågor, every action once more in a summary, who justerade it and
+when, and the space for the signature (a draft says instead that it is signed once justerat)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
 
+from service.domain.justering import approvals
+from service.domain.justering_texts import approval_lines, pdf_words
 from service.domain.minutes import Minutes
 from service.domain.workplace import Workplace
 from service.pdf.meeting import attendance_block, title_block
@@ -53,8 +55,11 @@ def _item_heading(number: Any, title: Any, w: dict[str, str]) -> str:
 
 def story(minutes: dict[str, Any], workplace: Workplace, st: Styles, w: dict[str, str], *, version: int,
           archive_url: str | None, slots: list[SignatureSlot],
-          replaces: tuple[int, str | None] | None = None) -> list[Flowable]:
-    """Lay out the whole document with the labels ``w``; the signature's place is appended to ``slots``."""
+          replaces: tuple[int, str | None] | None = None, draft: bool = False) -> list[Flowable]:
+    """Lay out the whole document with the labels ``w``; the signature's place is appended to ``slots``.
+
+    A ``draft`` has no place for a signature: it says it is signed once every justerare approved it.
+    """
     other_questions = w["other_questions"]
     out: list[Flowable] = title_block(minutes, workplace, st, w, version=version, archive_url=archive_url,
                                       replaces=replaces)
@@ -104,13 +109,20 @@ def story(minutes: dict[str, Any], workplace: Workplace, st: Styles, w: dict[str
     else:
         out.append(Paragraph(w["no_actions"], st.muted))
     out.append(Spacer(1, 4 * mm))
-    out.append(
-        KeepTogether(
-            [
-                Paragraph(w["signature"], st.small_bold),
-                Spacer(1, 2 * mm),
-                SlotFlowable(SIGNATURE_WIDTH, SIGNATURE_HEIGHT, slots),
-            ]
-        )
-    )
+    jw = pdf_words(w["language"])
+    ending: list[Flowable] = []
+    approved = approvals(minutes.get("justering"))
+    if approved:
+        ending += [Paragraph(text(jw["pdf_label"]), st.small_bold), Spacer(1, 1 * mm)]
+        ending += [Paragraph(text(line), st.small) for line in approval_lines(approved, w["language"])]
+        ending.append(Spacer(1, 4 * mm))
+    if draft:
+        ending.append(Paragraph(text(jw["draft_signature"]), st.muted))
+    else:
+        ending += [
+            Paragraph(w["signature"], st.small_bold),
+            Spacer(1, 2 * mm),
+            SlotFlowable(SIGNATURE_WIDTH, SIGNATURE_HEIGHT, slots),
+        ]
+    out.append(KeepTogether(ending))
     return out
