@@ -6,7 +6,9 @@ import base64
 import secrets
 from email.message import EmailMessage, MIMEPart
 from functools import lru_cache
+from typing import Any
 
+from service.domain import changes as changes_
 from service.domain.minutes import Minutes
 from service.domain.wording import DEFAULT_LANGUAGE, MAIL, long_date, meeting_phrase, words
 from service.domain.workplace import Member, Workplace
@@ -60,6 +62,65 @@ def _actions(m: Minutes, language: str) -> list[dict[str, str]]:
     ]
 
 
+MAIL_CHANGES = 10
+"""Most change lines a corrected version's mail lists; the rest are counted and left to the archive page."""
+
+TEXTS = {
+    "sv": {"and": " och ", "overdue": " (försenad)"},
+    "en": {"and": " and ", "overdue": " (overdue)"},
+}
+"""Small words of the distribution body that the templates do not hold."""
+
+
+def _clean(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _followup(raw: dict[str, Any], language: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Return the actions from earlier meetings still open and those now done, as the body lists them."""
+    data = raw.get("followup")
+    if not isinstance(data, dict):
+        return [], []
+    w = words(MAIL, language)
+    still_open = [
+        {
+            "what": _clean(a.get("what")),
+            "owner": _clean(a.get("owner")) or w["no_owner"],
+            "due": long_date(_clean(a.get("due")), language) or w["no_due"],
+            "overdue": TEXTS[language]["overdue"] if a.get("overdue") else "",
+            "meeting": long_date(_clean(a.get("meeting_date")), language),
+        }
+        for a in data.get("open") or () if isinstance(a, dict) and _clean(a.get("what"))
+    ]
+    done = [
+        {
+            "what": _clean(a.get("what")),
+            "owner": _clean(a.get("owner")),
+            "meeting": long_date(_clean(a.get("meeting_date")), language),
+        }
+        for a in data.get("closed") or () if isinstance(a, dict) and _clean(a.get("what"))
+    ]
+    return still_open, done
+
+
+def _justerare(raw: dict[str, Any], language: str) -> str:
+    """Return who justerade the minutes, "Karin Berg och Maria Lind"; '' when nobody did."""
+    people = [j for j in raw.get("justering") or () if isinstance(j, dict)]
+    names = [n for n in (_clean(j.get("name") or j.get("email")) for j in people) if n]
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + TEXTS[language]["and"] + names[-1]
+
+
+def _changes(stored: dict[str, Any] | str | None, language: str) -> tuple[list[str] | None, int]:
+    """Return the change lines a corrected version's mail shows (None when none were computed) and how
+    many more there are."""
+    if changes_.load(stored) is None:
+        return None, 0
+    lines = changes_.summary_lines(stored, language)
+    return lines[:MAIL_CHANGES], max(len(lines) - MAIL_CHANGES, 0)
+
+
 @lru_cache(maxsize=4)
 def _base64(pdf: bytes) -> str:
     return base64.encodebytes(pdf).decode("ascii")
@@ -83,10 +144,19 @@ def new_boundary() -> str:
 
 
 def distribution_parts(
-    *, minutes: Minutes | dict, workplace: Workplace, version: int, archive_url: str
+    *,
+    minutes: Minutes | dict,
+    workplace: Workplace,
+    version: int,
+    archive_url: str,
+    changes: dict[str, Any] | str | None = None,
 ) -> tuple[str, str, dict[str, object]]:
-    """Return the subject, the PDF's file name and the body context every recipient shares."""
+    """Return the subject, the PDF's file name and the body context every recipient shares.
+
+    ``changes`` are a corrected version's changes (:mod:`service.domain.changes`, stored or as data).
+    """
     language = workplace.language
+    raw = minutes if isinstance(minutes, dict) else {}
     w = words(MAIL, language)
     m = Minutes.of(minutes)
     date = m.meeting.date
@@ -95,6 +165,8 @@ def distribution_parts(
         subject += w["corrected"].format(version=version)
     suffix = f"-v{version}" if version > 1 else ""
     filename = w["filename"].format(id=workplace.id, date=date or w["undated"], suffix=suffix)
+    changed, more = _changes(changes, language) if version > 1 else (None, 0)
+    still_open, done = _followup(raw, language)
     context: dict[str, object] = {
         "workplace_name": workplace.name,
         "meeting_label": meeting_phrase(workplace.kind, language),
@@ -104,6 +176,11 @@ def distribution_parts(
         "actions": _actions(m, language),
         "archive_url": archive_url,
         "manager_names": w["or"].join(m.name for m in workplace.managers),
+        "changes": changed,
+        "more_changes": more,
+        "followup_open": still_open,
+        "followup_closed": done,
+        "justerare": _justerare(raw, language),
     }
     return subject, filename, context
 
@@ -119,10 +196,14 @@ def distribution(
     archive_url: str,
     sender: str,
     secret: str = "",
+    changes: dict[str, Any] | str | None = None,
 ) -> EmailMessage:
-    """Compose the signed minutes to one person alone, the PDF attached (``secret`` keys its Message-ID)."""
+    """Compose the signed minutes to one person alone, the PDF attached (``secret`` keys its Message-ID).
+
+    A corrected version's mail opens with what changed (``changes``).
+    """
     subject, filename, context = distribution_parts(
-        minutes=minutes, workplace=workplace, version=version, archive_url=archive_url
+        minutes=minutes, workplace=workplace, version=version, archive_url=archive_url, changes=changes
     )
     domain = sender_domain(sender)
     msg = new_message(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage, MIMEPart
 from email.utils import formatdate, getaddresses
+from typing import Any
 
 from service.domain.minutes import Minutes
 from service.domain.wording import MAIL, words
@@ -65,10 +66,12 @@ class DistributionBatch:
         archive_url: str,
         sender: str,
         secret: str = "",
+        changes: dict[str, Any] | str | None = None,
     ) -> None:
         self._args = {
             "minutes": minutes, "workplace": workplace, "pdf": pdf, "minutes_id": minutes_id,
             "version": version, "archive_url": archive_url, "sender": sender, "secret": secret,
+            "changes": changes,
         }
         self._secret = secret
         self.minutes_id, self.version = minutes_id, version
@@ -76,7 +79,7 @@ class DistributionBatch:
         self.sender_address = getaddresses([sender])[0][1]
         """The bare From address: the envelope sender unless VERP gives another."""
         self._context = distribution_parts(
-            minutes=minutes, workplace=workplace, version=version, archive_url=archive_url
+            minutes=minutes, workplace=workplace, version=version, archive_url=archive_url, changes=changes
         )[2]
         # Compose one mail the ordinary way, then keep its header lines and attachment as bytes.
         probe = distribution(

@@ -99,6 +99,7 @@ def distribute(ctx: StepContext, minutes_id: int) -> int:
             archive_url=ctx.archive_url(minutes_id),
             sender=ctx.settings.delivery.sender,
             secret=ctx.secret(),
+            changes=m.changes,
         )
         with Fanout(ctx, batch, workplace, due) as fanout, ctx.transport().session() as session:
             claimed = deque(fanout.start())  # each mail is claimed well before a byte of it goes

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import json
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
 
+from service.domain.changes import compare
 from service.domain.workplace import AgendaEntry, Member, Workplace
 from service.mail.compose import (
     ComposeError,
@@ -68,10 +72,14 @@ MINUTES = {
 }
 
 
-def _distribution(recipient: Member = JOHAN, version: int = 1, minutes: dict = MINUTES) -> EmailMessage:
+def _distribution(
+    recipient: Member = JOHAN, version: int = 1, minutes: dict = MINUTES, changes: dict | str | None = None,
+    workplace: Workplace = WORKPLACE,
+) -> EmailMessage:
     return distribution(
-        minutes=minutes, workplace=WORKPLACE, recipient=recipient, pdf=PDF, minutes_id=42,
+        minutes=minutes, workplace=workplace, recipient=recipient, pdf=PDF, minutes_id=42,
         version=version, archive_url="https://minnes.exempelby.se/protokoll/42", sender=SENDER,
+        changes=changes,
     )
 
 
@@ -157,6 +165,102 @@ def test_corrected_version_says_so_in_subject_body_and_file_name() -> None:
     assert msg["Subject"] == "Minnesanteckningar Hemtjänst Norr 2026-11-20 (rättad version 3)"
     assert "rättad version (version 3)" in _body(msg)
     assert next(msg.iter_attachments()).get_filename().endswith("-v3.pdf")
+
+
+def _corrected() -> dict:
+    """MINUTES corrected: a decision added, the action given to Karin, Julbord's decision reworded."""
+    fixed = copy.deepcopy(MINUTES)
+    fixed["items"][1]["decisions"].append("Lyftselar köps in.")
+    fixed["items"][1]["actions"][0]["owner"] = "Karin Berg"
+    fixed["unplanned"][0]["decisions"] = ["Julbord hålls 13 december."]
+    return fixed
+
+
+def _text(msg: EmailMessage) -> str:
+    """Return the body text with plain line ends."""
+    return _body(_reparse(msg)).replace("\r\n", "\n")
+
+
+def test_a_corrected_version_opens_with_what_changed() -> None:
+    fixed = _corrected()
+    stored = json.dumps(compare(MINUTES, fixed))  # as the minutes row keeps it
+    paragraphs = _text(_distribution(version=2, minutes=fixed, changes=stored)).split("\n\n")
+    assert paragraphs[1].splitlines() == [
+        "Rättad version 2 – det här har ändrats:",
+        "- § 2 Arbetsmiljö och hälsa: nytt beslut: ”Lyftselar köps in.”",
+        "- § 2 Arbetsmiljö och hälsa: åtgärden ”Beställa glidlakan till alla bilar.” ändrad: "
+        "ansvarig Johan Ek → Karin Berg",
+        "- Övriga frågor: Julbord: beslutet ändrat: ”Julbord hålls 12 december.” → "
+        "”Julbord hålls 13 december.”",
+    ]
+    assert paragraphs[2].startswith("Det här är en rättad version (version 2)")
+
+
+def test_a_corrected_version_without_changes_in_content_says_so_and_many_are_cut_short() -> None:
+    same = _text(_distribution(version=2, changes=compare(MINUTES, MINUTES)))
+    assert "- Inget i innehållet har ändrats (text, beslut, åtgärder och närvaro är desamma)." in same
+    fixed = copy.deepcopy(MINUTES)
+    fixed["items"][1]["decisions"] = [f"Beslut nummer {n} om något helt eget {'x' * n}." for n in range(14)]
+    many = _text(_distribution(version=2, minutes=fixed, changes=compare(MINUTES, fixed)))
+    assert many.count("\n- § 2 Arbetsmiljö och hälsa:") == 10
+    assert "- … och 5 ändringar till, se arkivet." in many
+    # A version whose changes were never computed says only that it is corrected; a first version nothing.
+    assert "ändrats" not in _text(_distribution(version=2, changes=""))
+    assert "ändrats" not in _text(_distribution(version=1, changes=compare(MINUTES, fixed)))
+
+
+FOLLOWUP = {
+    "open": [
+        {"what": "Byta lås i förrådet.", "owner": "Johan Ek", "due": "2026-10-30",
+         "meeting_date": "2026-10-15", "overdue": True},
+        {"what": "Boka utbildning.", "owner": None, "due": None,
+         "meeting_date": "2026-10-15", "overdue": False},
+    ],
+    "closed": [{"what": "Köpa kaffebryggare.", "owner": "Anna Svensson", "meeting_date": "2026-09-10"}],
+}
+"""Actions of earlier meetings as the follow-up step leaves them in the minutes."""
+
+JUSTERING = [
+    {"name": "Karin Berg", "email": KARIN.email, "at": "2026-11-21T09:30:00"},
+    {"name": "Maria Lind", "email": MARIA.email, "at": "2026-11-21T10:00:00"},
+]
+"""Who justerade, as the justering gate leaves it in the minutes."""
+
+
+def test_earlier_meetings_actions_and_justering_when_the_minutes_hold_them() -> None:
+    body = _text(_distribution(minutes=dict(MINUTES, followup=FOLLOWUP, justering=JUSTERING)))
+    assert (
+        "ÖPPNA ÅTGÄRDER FRÅN TIDIGARE MÖTEN\n"
+        "- Byta lås i förrådet.\n"
+        "  Ansvarig: Johan Ek. Klart senast: 30 oktober 2026 (försenad). Från mötet 15 oktober 2026.\n"
+        "- Boka utbildning.\n"
+        "  Ansvarig: inte angiven. Klart senast: inget datum angivet. Från mötet 15 oktober 2026.\n"
+    ) in body
+    assert (
+        "KLARA ÅTGÄRDER FRÅN TIDIGARE MÖTEN\n"
+        "- Köpa kaffebryggare. (Anna Svensson), från mötet 10 september 2026\n"
+    ) in body
+    assert "Anteckningarna är justerade av Karin Berg och Maria Lind." in body
+    plain = _text(_distribution())
+    assert "TIDIGARE MÖTEN" not in plain and "justerade" not in plain
+    empty = _text(_distribution(minutes=dict(MINUTES, followup={"open": [], "closed": [{"owner": "x"}]})))
+    assert "TIDIGARE MÖTEN" not in empty
+
+
+def test_an_english_workplace_gets_the_changes_and_earlier_actions_in_english() -> None:
+    english = dataclasses.replace(WORKPLACE, language="en")
+    fixed = dict(_corrected(), followup=FOLLOWUP, justering=JUSTERING)
+    body = _text(_distribution(version=2, minutes=fixed, changes=compare(MINUTES, fixed), workplace=english))
+    assert (
+        "Corrected version 2 – this is what changed:\n"
+        "- 2. Arbetsmiljö och hälsa: new decision: “Lyftselar köps in.”\n"
+    ) in body
+    assert (
+        "OPEN ACTIONS FROM EARLIER MEETINGS\n- Byta lås i förrådet.\n"
+        "  Owner: Johan Ek. Due: 30 October 2026 (overdue). From the meeting on 15 October 2026.\n"
+    ) in body
+    assert "ACTIONS FROM EARLIER MEETINGS NOW DONE\n" in body
+    assert "The minutes were approved by Karin Berg and Maria Lind." in body
 
 
 def test_distribution_without_a_meeting_date() -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 from email import message_from_bytes, policy
 
 import pytest
 
+from service.domain.changes import compare
 from service.domain.workplace import Member
 from service.mail.compose import DistributionBatch, distribution
 from service.mail.transport import wire_bytes
-from tests.unit.test_compose import MINUTES, PDF, SENDER, WORKPLACE
+from tests.unit.test_compose import FOLLOWUP, JUSTERING, MINUTES, PDF, SENDER, WORKPLACE
 
 RECIPIENTS = (
     Member(name="Johan Ek", email="johan.ek@exempelby.se", role="employee"),
@@ -36,6 +38,12 @@ ASCII_ONLY = {
     "items": [{"number": 1, "title": "Info", "decisions": ["Inget nytt."], "actions": []}],
     "unplanned": [],
 }
+CORRECTED = {
+    **MINUTES,
+    "items": [MINUTES["items"][0], {**MINUTES["items"][1], "decisions": ["Lyftselar köps in."]}],
+    "followup": FOLLOWUP,
+    "justering": JUSTERING,
+}
 
 
 def _normalised(data: bytes) -> bytes:
@@ -43,12 +51,13 @@ def _normalised(data: bytes) -> bytes:
     return re.sub(rb"\r\nDate: [^\r]*\r\n", b"\r\nDate: DATE\r\n", data)
 
 
-@pytest.mark.parametrize("minutes", [MINUTES, LONG_LINES, SHORT_LINES, ASCII_ONLY])
+@pytest.mark.parametrize("minutes", [MINUTES, LONG_LINES, SHORT_LINES, ASCII_ONLY, CORRECTED])
 @pytest.mark.parametrize("version", [1, 3])
 def test_batch_mails_are_byte_for_byte_the_composed_ones(minutes: dict, version: int) -> None:
     args = dict(
         minutes=minutes, workplace=WORKPLACE, pdf=PDF * 300, minutes_id=7, version=version,
         archive_url="https://minnes.exempelby.se/minutes/7", sender=SENDER,
+        changes=json.dumps(compare(MINUTES, minutes)) if minutes is CORRECTED else None,
     )
     batch = DistributionBatch(**args)
     for member in RECIPIENTS * 2:  # the second round comes from the cached text parts
@@ -72,3 +81,16 @@ def test_batch_mail_parses_with_its_own_headers_and_the_pdf() -> None:
     [attachment] = list(msg.iter_attachments())
     assert attachment.get_content() == PDF
     assert batch.sender_address == "minnes@exempelby.se"
+
+
+def test_a_corrected_batch_mail_opens_with_the_changes() -> None:
+    batch = DistributionBatch(
+        minutes=CORRECTED, workplace=WORKPLACE, pdf=PDF, minutes_id=8, version=2,
+        archive_url="https://minnes.exempelby.se/minutes/8", sender=SENDER,
+        changes=json.dumps(compare(MINUTES, CORRECTED)),
+    )
+    msg = message_from_bytes(batch.wire(RECIPIENTS[0]), policy=policy.default)
+    assert msg["Subject"].endswith("(rättad version 2)")
+    body = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert body.startswith("Hej Johan!\n\nRättad version 2 – det här har ändrats:\n- § 2 Arbetsmiljö")
+    assert "ÖPPNA ÅTGÄRDER FRÅN TIDIGARE MÖTEN" in body
