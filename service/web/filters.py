@@ -86,6 +86,16 @@ def local_time(value: dt.datetime | None) -> str:
     return value.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
 
 
+def local_moment(value: dt.datetime | None) -> str:
+    """Format a stored (UTC) time as the day and clock in Sweden: '21 november 2026 10:30'."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(LOCAL_ZONE)
+    return f"{long_date(local.date().isoformat(), language())} {local.strftime('%H:%M')}"
+
+
 def _pick(sv: dict[str, str], en: dict[str, str], key: str | None) -> str:
     table = en if language() == "en" else sv
     return table.get(key or "", key or "")
@@ -102,6 +112,7 @@ def register(app: Flask) -> None:
     """Register the filters on an app."""
     app.add_template_filter(swedish_date, "sv_date")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(local_moment, "local_moment")
     app.add_template_filter(item_number, "item_number")
     app.add_template_filter(lambda k: _pick(KIND_NAMES, KIND_NAMES_EN, k), "kind_name")
     app.add_template_filter(state_name, "state_name")

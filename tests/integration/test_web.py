@@ -123,3 +123,127 @@ def test_verify_page_refuses_a_file_above_the_size_limit(client):
 def test_unknown_page_is_a_swedish_404(client):
     resp = client.get("/finns/inte")
     assert resp.status_code == 404 and "Sidan finns inte" in resp.get_data(as_text=True)
+
+
+def _corrected_archive(services: Services) -> dict[str, int]:
+    """Store a meeting sent out twice (version 2 corrects 1) and three versions that never went out."""
+    import copy
+    import datetime as dt
+
+    from service.domain.changes import compare
+
+    first = _minutes()
+    second = copy.deepcopy(first)
+    second["items"][3]["decisions"].append("Lyftselar köps in till alla bilar.")
+    second["items"][3]["actions"][0]["owner"] = "Karin Berg"
+    second["attendance"]["absent"] = []
+    second["attendance"]["present"].append("Sara Holm")
+    second["justering"] = [
+        {"name": "Karin Berg", "email": "karin.berg@exempelby.se", "at": "2026-11-21T09:30:00"}
+    ]
+    second["followup"] = {
+        "open": [{"what": "Byta lås i förrådet.", "owner": "Johan Ek", "due": "2026-10-30",
+                  "meeting_date": "2026-10-15", "overdue": True}],
+        "closed": [{"what": "Köpa kaffebryggare.", "owner": "Anna Svensson", "meeting_date": "2026-10-15"}],
+    }
+    pdf_key = services.files.put(b"%PDF-1.4 corrected")
+    ids: dict[str, int] = {}
+    with services.db.session() as s:
+        def add(name: str, data: dict, **values: object) -> MinutesRow:
+            inbound = Inbound(sha256=name[0] * 63 + "b", size=1, source="test")
+            s.add(inbound)
+            s.flush()
+            row = MinutesRow(inbound_id=inbound.id, workplace_id="hemtjanst-norr", meeting_date="2026-12-04",
+                             data=json.dumps(data, ensure_ascii=False), pdf_sha256=pdf_key, **values)
+            s.add(row)
+            s.flush()
+            ids[name] = row.id
+            return row
+
+        old = add("old", first, version=1, state="distributed", search_text="skyddsronden lyftselar-nej",
+                  signed_at=dt.datetime(2026, 12, 4, 15, 0))
+        add("new", second, version=2, state="distributed", search_text="skyddsronden lyftselar",
+            replaces_id=old.id, changes=json.dumps(compare(first, second), ensure_ascii=False),
+            signed_at=dt.datetime(2026, 12, 5, 9, 0))
+        add("held", second, version=-7, state="held", gate="review", search_text="hemlighetsmakeri")
+        add("stopped", second, version=-8, state="stopped", search_text="hemlighetsmakeri")
+        add("replaced", second, version=-9, state="replaced", search_text="hemlighetsmakeri")
+    return ids
+
+
+@pytest.fixture
+def corrected(tmp_path, database_url):  # noqa: ANN001, ANN201
+    config = make_config(tmp_path / "config", database_url=database_url)
+    services = Services(config, queue=False)
+    ids = _corrected_archive(services)
+    app = create_app(config, services)
+    app.testing = True
+    yield app.test_client(), ids
+    services.close()
+
+
+def test_a_corrected_meeting_is_listed_once_as_its_current_version(corrected):
+    client, ids = corrected
+    for path in ("/", "/workplace/hemtjanst-norr"):
+        page = client.get(path).get_data(as_text=True)
+        assert page.count("4 december 2026") == 1, path
+        assert f'href="/minutes/{ids["new"]}"' in page and f'href="/minutes/{ids["old"]}"' not in page
+        assert "rättad version 2" in page
+    # A word only the first version had finds it, marked as replaced.
+    hit = client.get("/?q=lyftselar-nej").get_data(as_text=True)
+    assert f'href="/minutes/{ids["old"]}"' in hit and "ersatt av version 2" in hit
+
+
+def test_versions_that_never_went_out_are_nowhere_for_staff(corrected):
+    client, ids = corrected
+    for name in ("held", "stopped", "replaced"):
+        assert client.get(f"/minutes/{ids[name]}").status_code == 404
+        assert client.get(f"/minutes/{ids[name]}.pdf").status_code == 404
+    assert "Inga träffar." in client.get("/?q=hemlighetsmakeri").get_data(as_text=True)
+    for path in ("/", "/workplace/hemtjanst-norr", f"/minutes/{ids['new']}", f"/minutes/{ids['old']}"):
+        page = client.get(path).get_data(as_text=True)
+        for name in ("held", "stopped", "replaced"):
+            assert f"/minutes/{ids[name]}" not in page, (path, name)
+        assert "version -" not in page.casefold()
+
+
+def test_the_corrected_version_shows_its_changes_item_by_item_and_both_versions(corrected):
+    client, ids = corrected
+    page = client.get(f"/minutes/{ids['new']}").get_data(as_text=True)
+    assert "Ändringar mot version 1" in page
+    assert '<a href="#punkt-4">§ 4 Arbetsmiljö och hälsa</a>' in page
+    assert "nytt beslut: ”Lyftselar köps in till alla bilar.”" in page
+    assert "ansvarig Johan Ek → Karin Berg" in page
+    assert "Sara Holm var närvarande (stod som frånvarande)" in page
+    versions = page[page.index('id="versions-heading"'):]
+    versions = versions[:versions.index("</section>")]
+    assert '<strong aria-current="page">Version 2</strong>' in versions
+    assert f'<a href="/minutes/{ids["old"]}">Version 1</a>' in versions
+    assert versions.index("Version 2") < versions.index("Version 1")
+    assert versions.count("gällande") == 1 and versions.count("ersatt") == 1
+    assert "äldre version" not in page
+    # Who justerade, and the actions of earlier meetings.
+    assert "Justerat av" in page and "Karin Berg <span class=\"muted small\">(21 november 2026 10:30)" in page
+    assert "Öppna åtgärder från tidigare möten" in page and "Byta lås i förrådet." in page
+    assert "försenad" in page and "15 oktober 2026" in page
+    assert "Klara åtgärder från tidigare möten" in page and "Köpa kaffebryggare." in page
+
+
+def test_the_first_version_says_it_was_replaced_and_links_the_current(corrected):
+    client, ids = corrected
+    page = client.get(f"/minutes/{ids['old']}").get_data(as_text=True)
+    assert "Det här är en äldre version av minnesanteckningarna." in page
+    assert f'<a href="/minutes/{ids["new"]}">Gällande version är version 2</a>' in page
+    assert "Ändringar mot" not in page and "Justerat av" not in page
+    assert "Öppna åtgärder från tidigare möten" not in page
+
+
+def test_the_changes_in_english(corrected):
+    client, ids = corrected
+    page = client.get(f"/minutes/{ids['new']}?lang=en").get_data(as_text=True)
+    assert "Changes from version 1" in page and "4. Arbetsmiljö och hälsa" in page
+    assert "new decision: “Lyftselar köps in till alla bilar.”" in page
+    assert "Versions" in page and "current" in page and "Approved by" in page
+    assert "Open actions from earlier meetings" in page and "overdue" in page
+    old = client.get(f"/minutes/{ids['old']}?lang=en").get_data(as_text=True)
+    assert "This is an earlier version of the minutes." in old
