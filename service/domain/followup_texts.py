@@ -23,9 +23,9 @@ FOLLOWUP_TEXTS = {
         "closed_heading": "MARKERAS SOM KLARA MED DE HÄR ANTECKNINGARNA",
         "closed_line": "✓ {what} ({who}, från mötet {meeting})",
         "safety_heading": "SKYDDSKOMMITTÉ",
-        "no_safety_rep": "Inget skyddsombud fanns med bland de närvarande. Skyddsombuden ska vara med i "
-        "skyddskommitténs möten (AML 6 kap. 8–9 §§).",
-        "long_gap": "Det har gått mer än tre månader sedan förra mötet ({date}). Skyddskommittén ska "
+        "no_safety_rep": "Inget skyddsombud fanns med bland de närvarande. Minst ett skyddsombud ska vara "
+        "med i skyddskommitténs arbete (AML 6 kap. 8–9 §§).",
+        "long_gap": "Det har gått mer än tre månader sedan förra mötet ({date}). Skyddskommittén bör "
         "sammanträda minst en gång i kvartalet (AML 6 kap. 8–9 §§, AFS 2023:1).",
         "safety_told": "Chefen får ett meddelande om det.",
         "what": "Åtgärd: {what}",
@@ -58,10 +58,10 @@ FOLLOWUP_TEXTS = {
         "closed_heading": "MARKED DONE BY THESE MINUTES",
         "closed_line": "✓ {what} ({who}, from the meeting on {meeting})",
         "safety_heading": "SAFETY COMMITTEE",
-        "no_safety_rep": "No safety representative was among those present. Safety representatives are to "
-        "take part in the safety committee's meetings (Work Environment Act, ch. 6 §§ 8–9).",
+        "no_safety_rep": "No safety representative was among those present. At least one safety "
+        "representative is to take part in the safety committee's work (Work Environment Act, ch. 6 §§ 8–9).",
         "long_gap": "More than three months have passed since the previous meeting ({date}). The safety "
-        "committee is to meet at least once a quarter (Work Environment Act, ch. 6 §§ 8–9, AFS 2023:1).",
+        "committee should meet at least once a quarter (Work Environment Act, ch. 6 §§ 8–9, AFS 2023:1).",
         "safety_told": "The manager is told of it.",
         "what": "Action: {what}",
         "owner": "Owner: {who}",

@@ -131,6 +131,9 @@ def test_english_done_words_only_for_an_english_workplace() -> None:
     assert not reports_done("Done by 15 December.", "en")
     assert not reports_done("Glidlakan: done")  # a Swedish workplace reports with klart
     assert not reports_done("Glide sheets: klart", "en")
+    order = Tracked(1, "Order glide sheets for all cars.", "Johan Ek", "2027-01-15", "2026-12-01", 1)
+    assert closed_by([order], ["Glide sheets ordered: done."], "en") == [1]
+    assert closed_by([order], ["Glide sheets ordered: klart."], "en") == []
 
 
 @pytest.mark.parametrize(
