@@ -32,12 +32,27 @@ class Site:
     """Minutes id of d01 (plain numbered draft, 20 november 2026)."""
     unplanned: int
     """Minutes id of d06 (items out of order, unplanned sections, 13 november 2026)."""
+    corrected: int
+    """Minutes id of d06's correction (version 2: a decision added under Julbord)."""
 
 
-def _publish(services: Services, case: str) -> int:
-    """Take a corpus draft through the whole pipeline; return its minutes id."""
+CORRECTION = (
+    (b"Ansvarig: Erik Nord.", b"Ansvarig: Karin Berg."),
+    (b"decembe=\r\nr.\r\n", b"decembe=\r\nr.\r\nBeslut: Enheten bjuder p=C3=A5 gl=C3=B6gg.\r\n"),
+)
+"""A correction of d06: the action gets another owner, and Julbord a decision (quoted-printable)."""
+
+
+def _publish(services: Services, case: str, changes: tuple[tuple[bytes, bytes], ...] = ()) -> int:
+    """Take a corpus draft (changed, for a correction) through the whole pipeline; return its minutes id."""
     pipeline = services.pipeline
-    accepted = pipeline.accept(authenticated(corpus_draft(case)), source="test")
+    raw = corpus_draft(case)
+    for before, after in changes:
+        assert before in raw
+        raw = raw.replace(before, after, 1)
+    if changes:
+        raw = raw.replace(b"Message-ID: <", b"Message-ID: <rattad-", 1)
+    accepted = pipeline.accept(authenticated(raw), source="test")
     pipeline.process(accepted.id)
     with services.db.session() as s:
         minutes_id = s.get(Inbound, accepted.id).minutes_id
@@ -53,12 +68,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     services = Services(config, queue=False)
     plain = _publish(services, "d01-plain-numbered")
     unplanned = _publish(services, "d06-order-and-unplanned")
+    corrected = _publish(services, "d06-order-and-unplanned", CORRECTION)
     app = create_app(config, services)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", services, plain, unplanned)
+        yield Site(f"http://127.0.0.1:{server.server_port}", services, plain, unplanned, corrected)
     finally:
         server.shutdown()
         thread.join(timeout=5)
@@ -164,6 +180,37 @@ def test_unplanned_sections_sit_under_ovriga_fragor_and_uncovered_items_are_mark
     assert "Punkten behandlades inte." in browser.text("#punkt-2")
 
 
+def test_a_corrected_version_shows_what_changed_and_leads_between_the_versions(
+    site: Site, browser: Browser, shots: Path
+) -> None:
+    # The archive lists the meeting once, as its corrected version.
+    browser.goto(site.url + "/")
+    listing = browser.text("table.minutes-list")
+    assert listing.count("13 november 2026") == 1 and "rättad version 2" in listing
+    browser.click_link("13 november 2026")
+    assert browser.url().endswith(f"/minutes/{site.corrected}")
+    changes = browser.text("section.changes")
+    assert "Ändringar mot version 1" in changes
+    assert "Övriga frågor: Julbord" in changes and "nytt beslut: ”Enheten bjuder på glögg.”" in changes
+    assert "ansvarig Erik Nord → Karin Berg" in changes
+    assert "Enheten bjuder på glögg." in browser.text("article.doc")
+    versions = browser.texts("ul.versions-list li")
+    assert len(versions) == 2 and "Version 2" in versions[0] and "gällande" in versions[0]
+    assert "ersatt" in versions[1]
+    browser.screenshot(shots / "minutes-corrected-desktop.png")
+
+    # The item a change names is a link to it; the older version says it was replaced.
+    link = "[...document.querySelectorAll('section.changes h3 a')].find(a => a.textContent.includes('§ 4'))"
+    assert browser.evaluate(f"{link}.getAttribute('href')") == "#punkt-4"
+    assert "Karin Berg" in browser.text("#punkt-4 table.actions")
+    browser.click_link("Version 1")
+    assert browser.url().endswith(f"/minutes/{site.unplanned}")
+    assert "Det här är en äldre version" in browser.text("p.older-version")
+    assert not browser.evaluate("!!document.querySelector('section.changes')")
+    browser.click_link("Gällande version är version 2")
+    assert browser.url().endswith(f"/minutes/{site.corrected}")
+
+
 def test_pages_fit_a_phone(site: Site, browser: Browser, shots: Path) -> None:
     browser.viewport(*PHONE)
     try:
@@ -171,6 +218,7 @@ def test_pages_fit_a_phone(site: Site, browser: Browser, shots: Path) -> None:
             ("index", "/"),
             ("minutes", f"/minutes/{site.plain}"),
             ("minutes-unplanned", f"/minutes/{site.unplanned}"),
+            ("minutes-corrected", f"/minutes/{site.corrected}"),
             ("workplace", "/workplace/hemtjanst-norr"),
             ("verify", "/verify"),
             ("outbox", "/outbox/"),

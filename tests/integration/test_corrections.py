@@ -37,7 +37,7 @@ def services(tmp_path, redis_server, smtp_sink, database_url):  # noqa: ANN001, 
 FIXES = (
     (b"Johan Ek, Fatima Ali, Erik Nord", b"Johan Ek, Fatima Ali, Erik Nord, Sara Holm"),
     (b"Fr=C3=A5nvarande: Sara Holm, Mehmet Yilmaz", b"Fr=C3=A5nvarande: Mehmet Yilmaz"),
-    (b"Inga =C3=B6vriga fr=C3=A5gor.", b"Inga =C3=B6vriga fr=C3=A5gor. Julbordet flyttas=\n till fredag."),
+    (b"Inga =C3=B6vriga fr=C3=A5gor.", b"Inga =C3=B6vriga fr=C3=A5gor. Julbordet flyttas=\r\n till fredag."),
 )
 """What the correction of d01 changes (quoted-printable, as the draft is written)."""
 
