@@ -326,7 +326,7 @@ def _remind(ctx: StepContext, s: Session, row: ActionRow, workplace: Workplace |
     owner = workplace.member(row.owner_email) if workplace else None
     if owner is None:
         return []  # no longer on the roster: nobody to remind (the claim keeps it from coming back)
-    key = f"reminder:action:{row.id}"
+    key = f"reminder:action:{row.id}:{row.due}:{owner.email}"  # a correction's new date or owner: once more
     msg = reminder(action=_listed(row), meeting=_meeting(row, workplace), to=owner, key=key, today=day,
                    sender=ctx.settings.delivery.sender, archive_url=ctx.archive_url(row.minutes_id),
                    language=workplace.language)
@@ -346,7 +346,7 @@ def _notice_overdue(
         return []
     ids: list[int] = []
     for manager in workplace.managers:
-        key = f"notice:overdue:{row.id}:{manager.email}"
+        key = f"notice:overdue:{row.id}:{row.due}:{manager.email}"
         msg = overdue_notice(action=_listed(row), meeting=_meeting(row, workplace), to=manager, key=key,
                              sender=ctx.settings.delivery.sender, archive_url=ctx.archive_url(row.minutes_id),
                              language=workplace.language)

@@ -199,8 +199,14 @@ def test_recording_twice_or_correcting_records_no_action_twice(services, redis_s
     assert moved.state == "open" and moved.reminded_at == row.reminded_at  # not reminded again
     assert len(kinds(smtp_sink)["reminder"]) == 1
 
+    # A correction that moves the due date reminds once more, by the new date.
+    run(services, redis_server, draft(day(-1), due=day(1), tag="later"))
+    assert [a.id for a in actions(services)] == [row.id]
+    reminders = kinds(smtp_sink)["reminder"]
+    assert len(reminders) == 2 and day(1) in reminders[1].message()["Subject"]
+
     # A correction that drops the action replaces it: it is never reminded or listed again.
-    dropped = draft(day(-1), due=day(2), tag="dropped", replace={GLIDLAKAN.replace("2026-12-15", day(2)): ""})
+    dropped = draft(day(-1), due=day(1), tag="dropped", replace={GLIDLAKAN.replace("2026-12-15", day(1)): ""})
     run(services, redis_server, dropped)
     [gone] = actions(services)
     assert gone.state == "replaced"
