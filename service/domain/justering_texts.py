@@ -78,6 +78,7 @@ JUSTERING_TEXTS = {
         "draft_mark": "UTKAST – EJ JUSTERAT",
         "draft_band": "Utkast – ej justerat. Skicka det inte vidare.",
         "draft_signature": "Utkastet signeras när alla justerare har godkänt det.",
+        "request_signature": "/Minnes (automatiskt meddelande – ditt svar registreras av Minnes)",
     },
     "en": {
         "and": " and ",
@@ -135,6 +136,7 @@ JUSTERING_TEXTS = {
         "draft_mark": "DRAFT – NOT YET APPROVED",
         "draft_band": "Draft – not yet approved. Do not pass it on.",
         "draft_signature": "The draft is signed once every approver has approved it.",
+        "request_signature": "/Minnes (automatic message – your answer is recorded by Minnes)",
     },
 }
 """Words of justering, per language."""
@@ -183,7 +185,7 @@ def render_approval_request(
     if asked:
         lines += [w["all_asked"].format(names=", ".join(asked)), ""]
     lines += understood_lines(m, r, language)
-    lines.append(r["signature"])
+    lines.append(w["request_signature"])
     return _subject(m, "request_subject", w), "\n".join(lines) + "\n"
 
 
@@ -196,7 +198,8 @@ def render_reminder(
     intro = w["reminder_intro"].format(date=long_date(asked_on, language),
                                        meeting=meeting_line(m.meeting, r, language))
     lines = [_first(name, r), "", intro, w["nobody_else"], "", w["how_approve"], "", link, "",
-             w["how_comment"].format(note_taker=_note_taker(m, w)), "", w["reminder_pdf"], "", r["signature"]]
+             w["how_comment"].format(note_taker=_note_taker(m, w)), "", w["reminder_pdf"], "",
+             w["request_signature"]]
     return _subject(m, "reminder_subject", w), "\n".join(lines) + "\n"
 
 
@@ -244,7 +247,7 @@ def receipt_lines(choice: Choice, language: str = DEFAULT_LANGUAGE) -> list[str]
         lines = [w["receipt_nobody"]]
         if choice.not_on_roster:
             lines.append(w["receipt_not_on_roster"].format(names=joined(choice.not_on_roster, language)))
-        return lines
+        return [*lines, ""]
     lines = [w["receipt_wait"],
              w["receipt_asked"].format(names=joined([display_name(p) for p in choice.justerare], language))]
     if choice.not_on_roster:
@@ -258,8 +261,7 @@ def receipt_lines(choice: Choice, language: str = DEFAULT_LANGUAGE) -> list[str]
         lines.append(w["receipt_union_added"].format(names=names))
     if choice.union_missing:
         lines.append(w["receipt_union_missing"])
-    lines.append(w["receipt_comment"])
-    return lines
+    return [*lines, "", w["receipt_comment"], ""]
 
 
 def _moment(at: str) -> dt.datetime | None:
