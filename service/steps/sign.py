@@ -10,6 +10,7 @@ from sqlalchemy import select
 from service.archive.claims import DeliveryState, MinutesState
 from service.archive.db import Delivery, MinutesRow, utcnow
 from service.domain.workplace import Member, Workplace
+from service.steps import justering
 from service.steps.context import StepContext, SweepTimes, Unfinished
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ def sign(ctx: StepContext, minutes_id: int) -> None:
         state, pdf_sha = m.state, m.pdf_sha256
         data, wp_id, version = m.minutes, m.workplace_id, m.version
         replaces = _replaced(s, m)
+        approved = justering.approvals_of(s, minutes_id)
+    if approved:
+        data["justering"] = approved  # the PDF says "Justerat av … den …"; the stored minutes stay as is
     if state == MinutesState.STRUCTURED or not pdf_sha:
         workplace = ctx.config.workplace(wp_id)
         pdf, cert_sha = ctx.sign_pdf(data, workplace, archive_url=ctx.archive_url(minutes_id),

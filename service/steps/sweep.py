@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 from service.archive.db import utcnow
-from service.steps import confirm, distribute, followup, mail, process, review, settle, sign
+from service.steps import confirm, distribute, followup, justering, mail, process, review, settle, sign
 from service.steps.context import STEPS, StepContext, SweepTimes, Unfinished
 
 SWEPT: tuple[Unfinished, ...] = (
-    process.SWEPT, confirm.SWEPT, review.SWEPT, sign.SWEPT, distribute.SWEPT, settle.SWEPT, followup.SWEPT,
-    mail.SWEPT,
+    process.SWEPT, confirm.SWEPT, justering.SWEPT, review.SWEPT, sign.SWEPT, distribute.SWEPT, settle.SWEPT,
+    followup.SWEPT, mail.SWEPT,
 )
 """The steps the sweeper asks, in the order their work is handed on."""
 
