@@ -140,13 +140,17 @@ def minutes(minutes_id: int) -> str:
         deliveries = list(
             s.scalars(select(Delivery).where(Delivery.minutes_id == minutes_id).order_by(Delivery.id))
         )
+        m = row.minutes
+        if not m.get("justering"):  # the approvals are kept on the justering gate's requests
+            from service.steps.justering import approvals_of
+
+            m["justering"] = approvals_of(s, minutes_id)
     from service.domain.changes import grouped, load
     from service.web.view import delivery_summary, followup_of, justering_of, minutes_sections, version_links
 
     wp = _config().workplaces.get(row.workplace_id)
     if wp is not None:
         prefer(wp.language)
-    m = row.minutes
     sections, actions = minutes_sections(m, language(), wp.language if wp is not None else "sv")
     safety_reps = list((m.get("roles") or {}).get("safety_reps") or []) or (
         [p.name for p in wp.safety_reps] if wp else []

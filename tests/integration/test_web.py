@@ -247,3 +247,19 @@ def test_the_changes_in_english(corrected):
     assert "Open actions from earlier meetings" in page and "overdue" in page
     old = client.get(f"/minutes/{ids['old']}?lang=en").get_data(as_text=True)
     assert "This is an earlier version of the minutes." in old
+
+
+def test_who_justerade_is_read_from_the_approvals_when_the_minutes_do_not_hold_it(corrected):
+    import datetime as dt
+
+    from service.archive.db import GateRequest
+
+    client, ids = corrected
+    services = client.application.extensions["minnes_services"]
+    with services.db.session() as s:
+        s.add(GateRequest(kind="approval", minutes_id=ids["old"], email="maria.lind@exempelby.se",
+                          name="Maria Lind", reply_hash="r" * 64, link_hash="l" * 64,
+                          expires_at=dt.datetime(2026, 12, 20), answered_at=dt.datetime(2026, 12, 4, 14, 5),
+                          answer="confirmed"))
+    page = client.get(f"/minutes/{ids['old']}").get_data(as_text=True)
+    assert '<dd class="justering">Maria Lind <span class="muted small">(4 december 2026 15:05)' in page
