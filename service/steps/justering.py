@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 
 from service.archive.claims import Answer, Gate, MinutesState, RequestKind
-from service.archive.db import GateRequest, Inbound, MinutesRow, OutgoingMail, utcnow
+from service.archive.db import GateRequest, Inbound, MinutesRow, utcnow
 from service.domain.justering import Choice, choose, own_words, reminding, request_token
 from service.domain.requests import LINK_PATH, Verdict, new_token, request_message_id, token_hash
 from service.domain.workplace import Member
@@ -359,67 +359,7 @@ def _notify_managers(ctx: StepContext, s: Session, m: MinutesRow, waiting: list[
     return jobs
 
 
-def redact_sent_reminders(s: Session, times: SweepTimes) -> None:
-    """Remove the request's tokens from reminders the relay took (or gave up on), as for the request.
-
-    A reminder carries the link and, in In-Reply-To/References, the request's Message-ID; the archive
-    keeps neither once it is sent (service.steps.mail redacts only the kinds that are requests).
-    """
-    from service.archive.claims import MailState
-
-    rows = s.scalars(
-        select(OutgoingMail).where(
-            OutgoingMail.kind == "reminder", OutgoingMail.key.like("justering-reminder:%"),
-            OutgoingMail.state.in_((MailState.SENT, MailState.FAILED)),
-            OutgoingMail.created_at >= times.now - dt.timedelta(days=3),
-        )
-    )
-    for row in rows:
-        if _carries_tokens(row.raw):
-            row.raw = _redacted(row.raw)
-
-
-_TOKEN_HEADERS = ("Message-ID", "In-Reply-To", "References")
-"""Headers of a reminder that may name the request's reply token."""
-
-
-def _carries_tokens(raw: bytes) -> bool:
-    """Tell whether a mail still names a request token in its threading headers or its text."""
-    import email
-    import email.policy
-
-    from service.domain.requests import redact
-
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    if any(msg[name] and redact(str(msg[name])) != str(msg[name]) for name in _TOKEN_HEADERS):
-        return True
-    for part in msg.walk():
-        if part.get_content_maintype() == "text" and not part.is_multipart():
-            content = part.get_content()
-            if redact(content) != content:
-                return True
-    return False
-
-
-def _redacted(raw: bytes) -> bytes:
-    """Return a reminder without tokens: in its text, Message-ID, In-Reply-To and References."""
-    import email
-    import email.policy
-
-    from service.domain.requests import redact
-    from service.steps.mail import redacted
-
-    msg = email.message_from_bytes(redacted(raw), policy=email.policy.default)
-    for name in _TOKEN_HEADERS[1:]:
-        if msg[name]:
-            value = redact(str(msg[name])).replace("…", "redacted")
-            del msg[name]
-            msg[name] = value
-    return msg.as_bytes()
-
-
 def _find(s: Session, times: SweepTimes) -> list[int]:
-    redact_sent_reminders(s, times)
     return unfinished(s, times)
 
 

@@ -45,23 +45,34 @@ def send_mail(ctx: StepContext, mail_id: int) -> None:
         )
         values.pop("updated_at")  # outgoing mail keeps no such column
         claims.record(s, OutgoingMail, mail_id, values)
-        if row.kind in TOKEN_KINDS and values.get("state") in (MailState.SENT, MailState.FAILED):
+        if carries_tokens(row.raw) and values.get("state") in (MailState.SENT, MailState.FAILED):
             s.execute(
                 update(OutgoingMail).where(OutgoingMail.id == mail_id).values(raw=redacted(row.raw))
                 .execution_options(synchronize_session=False)
             )  # a sent request's tokens live only in the recipient's mailbox
 
 
-TOKEN_KINDS = frozenset({"confirm-request", "approval-request", "hold-notice", "login-link"})
-"""Kinds of mail that carry tokens, which the archive keeps no longer than it takes to send them."""
+TOKEN_HEADERS = ("Message-ID", "In-Reply-To", "References")
+"""Headers that may name a request's reply token (a request's own id, or a reminder threaded under it)."""
+
+
+def carries_tokens(raw: bytes) -> bool:
+    """Tell whether a mail may hold a request token (in a request Message-ID or a link), cheaply."""
+    from service.domain.requests import LINK_PATH, MESSAGE_ID_PREFIX
+
+    return MESSAGE_ID_PREFIX.encode() in raw or LINK_PATH.encode() in raw
 
 
 def redacted(raw: bytes) -> bytes:
-    """Return a sent mail with the tokens in its Message-ID and text replaced by an ellipsis."""
+    """Return a sent mail with the tokens in its threading headers and text replaced by an ellipsis.
+
+    Tokens are kept in the archive no longer than it takes to send them: afterwards they live only in
+    the recipient's mailbox.
+    """
     from service.domain.requests import redact
 
     msg = email.message_from_bytes(raw, policy=email.policy.default)
-    for name in ("Message-ID",):
+    for name in TOKEN_HEADERS:
         if msg[name]:
             value = redact(str(msg[name])).replace("…", "redacted")  # a header stays ASCII
             del msg[name]
