@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,7 @@ def sign(ctx: StepContext, minutes_id: int) -> None:
         replaces = _replaced(s, m)
         approved = justering.approvals_of(s, minutes_id)
     if approved:
-        data["justering"] = approved  # the PDF says "Justerat av … den …"; the stored minutes stay as is
+        data["justering"] = approved  # the PDF, the mail and the page say "Justerat av … den …"
     if state == MinutesState.STRUCTURED or not pdf_sha:
         workplace = ctx.config.workplace(wp_id)
         pdf, cert_sha = ctx.sign_pdf(data, workplace, archive_url=ctx.archive_url(minutes_id),
@@ -37,6 +38,8 @@ def sign(ctx: StepContext, minutes_id: int) -> None:
         with ctx.db.session() as s:
             m = s.get(MinutesRow, minutes_id)
             if m.state == MinutesState.STRUCTURED:
+                if approved:
+                    m.data = json.dumps(data, ensure_ascii=False)  # the justering, kept with the minutes
                 m.pdf_sha256 = key
                 m.certificate_sha256 = cert_sha
                 m.signed_at = utcnow()

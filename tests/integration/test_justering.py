@@ -218,7 +218,10 @@ def test_nobody_else_hears_of_it_until_both_justerare_approved_then_the_pdf_says
     with services.db.session() as s:
         [m] = s.scalars(select(MinutesRow)).all()
         assert m.state == "distributed" and m.version == 1 and m.finished_at is not None
-        assert "justering" not in m.minutes  # the record is the requests; only the PDF prints it
+        # Kept with the minutes too, for the mail and the page.
+        assert [j["name"] for j in m.minutes["justering"]] == ["Hanna Björk", "Ali Rezaei"]
+    mail_text = dist[0].message().get_body(("plain",)).get_content()
+    assert "Hanna Björk" in mail_text and "Ali Rezaei" in mail_text
 
     smtp_sink.clear()  # a second answer changes nothing
     services.pipeline.accept(reply(request, sender=HANNA, first_line="Justerat igen"), source="test")
