@@ -12,15 +12,26 @@ LANGUAGES = ("sv", "en")
 """Languages the pages can be shown in; the first is the default."""
 
 ENGLISH = {
-    "Bekräfta minnesanteckningar": "Confirm minutes",
+    "answer_title_confirm": "Confirm minutes",
+    "answer_title_approval": "Approve (justera) the minutes",
+    "answer_title_release": "Release held minutes",
+    "answer_button_confirm": "Yes, I sent them – send them out",
+    "answer_button_approval": "I approve the minutes (justerat)",
+    "answer_button_release": "Release the minutes as they are",
+    "answer_intro_approval": "You are asked to approve these minutes before anyone else receives them. Read "
+    "the draft attached to the email first.",
+    "answer_intro_release": "The minutes were held because they contain personal details. Release them "
+    "only if those details may go to everyone; the release is recorded.",
+    "answer_other_confirm": "Did you not send them? Then do nothing, or reply NO to the email; they "
+    "are never sent.",
+    "answer_other_approval": "Something to change? Reply to the email with your comment instead; the "
+    "note-taker gets it.",
+    "answer_other_release": "Otherwise the note-taker sends corrected minutes, which replace these.",
     "Tack! Ditt svar är registrerat.": "Thank you! Your answer is recorded.",
-    "Ja, jag skickade dem – skicka ut": "Yes, I sent them – send them out",
     "Länken är redan använd eller har gått ut.": "The link has already been used or has expired.",
-    "confirm_page_intro": "Minutes were sent to Minnes in your name, but the mail system could not vouch "
+    "answer_intro_confirm": "Minutes were sent to Minnes in your name, but the mail system could not vouch "
     "that they came from you. Nobody has received them yet. If you sent them, press the button and they "
     "go out.",
-    "confirm_page_stop": "Did you not send them? Then do nothing, or reply NO to the email; they are never "
-    "sent.",
     "Arkiv": "Archive",
     "Kontrollera PDF": "Verify a PDF",
     "Utkorg": "Outbox",
@@ -182,10 +193,23 @@ SWEDISH_LONG = {
     "verify_intro": "Ladda upp minnesanteckningar som PDF för att se om de är äkta och oförändrade. "
     "Filen sparas inte.",
     "outbox_intro": "Mejl som Minnes har skickat, sparade som filer eftersom utskicket går till utkorgen.",
-    "confirm_page_intro": "Minnesanteckningar skickades till Minnes i ditt namn, men e-postsystemet kunde "
+    "answer_title_confirm": "Bekräfta minnesanteckningar",
+    "answer_title_approval": "Justera minnesanteckningarna",
+    "answer_title_release": "Släpp stoppade minnesanteckningar",
+    "answer_button_confirm": "Ja, jag skickade dem – skicka ut",
+    "answer_button_approval": "Jag justerar minnesanteckningarna",
+    "answer_button_release": "Släpp anteckningarna som de är",
+    "answer_intro_approval": "Du ombeds justera minnesanteckningarna innan någon annan får dem. Läs utkastet "
+    "som bifogades mejlet först.",
+    "answer_intro_release": "Anteckningarna stoppades eftersom de innehåller personuppgifter. Släpp "
+    "dem bara om uppgifterna får gå ut till alla; att du släppte dem registreras.",
+    "answer_other_approval": "Något att ändra? Svara på mejlet med din kommentar i stället; "
+    "antecknaren får den.",
+    "answer_other_release": "Annars skickar antecknaren rättade anteckningar, som ersätter de här.",
+    "answer_intro_confirm": "Minnesanteckningar skickades till Minnes i ditt namn, men e-postsystemet kunde "
     "inte intyga att de kom från dig. Ingen har fått dem än. Om du skickade dem, tryck på knappen så "
     "skickas de ut.",
-    "confirm_page_stop": "Skickade du dem inte? Gör ingenting, eller svara NEJ på mejlet; då skickas de "
+    "answer_other_confirm": "Skickade du dem inte? Gör ingenting, eller svara NEJ på mejlet; då skickas de "
     "aldrig.",
 }
 """Swedish for the longer texts that have a short key."""
