@@ -70,7 +70,10 @@ def on_answer(
         return f"förfrågan {request.id}: utkastet väntar inte längre", []
     if said is Verdict.APPROVE:
         log.info("utkast %s bekräftat av %s", m.id, request.email)
-        return f"förfrågan {request.id}: bekräftad", advance(ctx, s, m, after=Gate.CONFIRM)
+        from service.steps.process import receipt_after_gate
+
+        jobs = advance(ctx, s, m, after=Gate.CONFIRM)
+        return f"förfrågan {request.id}: bekräftad", jobs + receipt_after_gate(ctx, s, m)
     if said is Verdict.STOP:
         m.state = MinutesState.STOPPED
         return f"förfrågan {request.id}: stoppad", []

@@ -78,4 +78,7 @@ def on_answer(
         return f"förfrågan {request.id}: anteckningarna väntar inte längre", []
     if said is not Verdict.APPROVE:
         return f"förfrågan {request.id}: inget släpptes", []
-    return f"förfrågan {request.id}: släppt av {request.email}", advance(ctx, s, m, after=Gate.PRIVACY)
+    from service.steps.process import receipt_after_gate
+
+    jobs = advance(ctx, s, m, after=Gate.PRIVACY)
+    return f"förfrågan {request.id}: släppt av {request.email}", jobs + receipt_after_gate(ctx, s, m)

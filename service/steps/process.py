@@ -117,22 +117,8 @@ def _reply_for(
         return None
     sender = ctx.settings.delivery.sender
     language = outcome.workplace.language if outcome.workplace is not None else "sv"
-    if outcome.accepted:
-        from service.steps import followup
-
-        waiting, message_id = gates.receipt_note(ctx, s, m, language) if m is not None else ([], None)
-        earlier = followup.receipt_lines(ctx, s, m, language) if m is not None else []
-        msg = compose.receipt(
-            output=outcome.output,
-            to=outcome.sender_email,
-            sender=sender,
-            in_reply_to=outcome.message_id,
-            archive_url=ctx.archive_url(m.id) if m is not None else None,
-            language=language,
-            waiting=waiting,
-            followup=earlier,
-            message_id=message_id,
-        )
+    if outcome.accepted and m is not None:
+        msg = _receipt(ctx, s, m, to=outcome.sender_email, in_reply_to=outcome.message_id, language=language)
         return (f"receipt:{inbound_id}", "receipt", outcome.sender_email, msg)
     msg = compose.rejection(
         output=outcome.output,
@@ -143,6 +129,33 @@ def _reply_for(
         language=language,
     )
     return (f"rejection:{inbound_id}", "rejection", outcome.sender_email, msg)
+
+
+def _receipt(ctx: StepContext, s: Session, m: MinutesRow, *, to: str, in_reply_to: str, language: str):  # noqa: ANN202
+    """Compose the note-taker's receipt for a stored version, saying what it waits for now."""
+    from service.mail import compose
+    from service.steps import followup
+
+    waiting, message_id = gates.receipt_note(ctx, s, m, language)
+    return compose.receipt(
+        output=m.minutes, to=to, sender=ctx.settings.delivery.sender, in_reply_to=in_reply_to,
+        archive_url=ctx.archive_url(m.id), language=language, waiting=waiting,
+        followup=followup.receipt_lines(ctx, s, m, language), message_id=message_id,
+    )
+
+
+def receipt_after_gate(ctx: StepContext, s: Session, m: MinutesRow) -> list[Job]:
+    """Send the receipt a version did not get on arrival (it waited for confirmation or a release), once."""
+    if m.state not in (MinutesState.HELD, MinutesState.STRUCTURED) or m.gate in (Gate.CONFIRM, Gate.PRIVACY):
+        return []
+    inbound = s.get(Inbound, m.inbound_id)
+    to = str((m.minutes.get("sender") or {}).get("email") or "").strip().lower()
+    if inbound is None or not to or _is_own_address(ctx, to):
+        return []
+    language = ctx.config.workplace(m.workplace_id).language
+    msg = _receipt(ctx, s, m, to=to, in_reply_to=inbound.message_id, language=language)
+    mail_id = queue_mail(s, f"receipt:{inbound.id}", "receipt", to, msg)
+    return [("send_mail", mail_id)] if mail_id else []
 
 
 def _is_own_address(ctx: StepContext, address: str) -> bool:

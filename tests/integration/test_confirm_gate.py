@@ -91,6 +91,8 @@ def test_a_spoofed_draft_reaches_only_its_claimed_sender_until_a_reply_confirms_
     services.pipeline.accept(reply(msg, first_line="OK, det var jag."), source="test")
     drain(services, redis_server.url)
     dist = kinds(smtp_sink).get("distribution", [])
+    # Now that the sender is proven, the receipt follows.
+    assert [r.rcpt_tos for r in kinds(smtp_sink)["receipt"]] == [(ANNA,)]
     workplace = services.config.workplace("hemtjanst-norr")
     assert sorted(r.rcpt_tos[0] for r in dist) == sorted(m.email for m in workplace.members)
 
