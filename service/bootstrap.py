@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +16,7 @@ from service.archive.db import Database, SigningCertificate
 from service.archive.files import FileStore
 from service.config import Config
 from service.domain.workplace import Workplace
+from service.fileio import write_atomically
 from service.pipeline import Pipeline
 from service.steps.context import JobQueue, NoQueue, SignPdf
 
@@ -127,16 +126,7 @@ def _keep_public_certificate(config: Config, pem: bytes) -> None:
         path = ensure_state_folder(Path(config.settings.storage.state_path)) / PUBLIC_CERTIFICATE_FILE
         if path.is_file() and path.read_bytes() == pem:
             return
-        fd, tmp = tempfile.mkstemp(prefix=".signing-certificate-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(pem)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, pem, prefix=".signing-certificate-", suffix=".tmp")
     except (OSError, ConfigError) as exc:
         # The archive still lists the certificate of every PDF signed with a database.
         log.warning("signeringscertifikatet kunde inte sparas i state_path: %s", exc)

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
+
+from service.fileio import fsync_dir, write_atomically
 
 
 class StorageError(Exception):
     """A file could not be stored or read."""
-
-
-def _fsync_dir(path: Path) -> None:
-    """Flush a folder's entries (a new file or folder in it) to disk."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _make_dirs(path: Path) -> None:
@@ -35,8 +26,8 @@ def _make_dirs(path: Path) -> None:
         except FileExistsError:  # made meanwhile by another writer: fsynced here all the same
             if not folder.is_dir():
                 raise
-        _fsync_dir(folder)
-        _fsync_dir(folder.parent)
+        fsync_dir(folder)
+        fsync_dir(folder.parent)
 
 
 class FileStore:
@@ -63,17 +54,7 @@ class FileStore:
             return key
         try:
             _make_dirs(path.parent)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            _fsync_dir(path.parent)
+            write_atomically(path, data)
         except OSError as exc:
             raise StorageError(f"kunde inte spara fil i {self.root}: {exc.strerror}") from exc
         return key

@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from service.fileio import write_atomically
+
 DEFAULT_VALID_DAYS = 3650
 """How long a key made on first run is valid."""
 
@@ -209,19 +211,4 @@ def encrypt_demo_key(pkcs12_path: Path, passphrase: str) -> bool:
 
 def _replace(path: Path, data: bytes) -> None:
     """Write the bytes to a 0600 file beside the path, fsync it, rename it over the path, fsync the folder."""
-    fd, tmp = tempfile.mkstemp(prefix=".signing-", suffix=".p12", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    write_atomically(path, data, prefix=".signing-", suffix=".p12")
