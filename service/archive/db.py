@@ -349,3 +349,7 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+# Tables kept in modules of their own are part of the same schema.
+from service.archive import audit, logins  # noqa: E402, F401

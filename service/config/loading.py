@@ -90,6 +90,31 @@ def _check_policies(settings: Settings, path: Path) -> None:
         )
     if settings.intake.max_message_bytes <= 0:
         raise ConfigError(f"{path}: intake.max_message_bytes måste vara större än 0")
+    _check_web(settings, path)
+
+
+def listen_host(listen: str) -> str:
+    """Return the host part of a ``host:port`` listen address (``[::1]:8080`` gives ``::1``)."""
+    host = listen.rsplit(":", 1)[0] if ":" in listen else listen
+    return host.strip("[]")
+
+
+def _check_web(settings: Settings, path: Path) -> None:
+    """Refuse a web page that would let anyone in, or trust a header nobody named."""
+    web = settings.web
+    if web.auth == "header" and not web.trusted_user_header.strip():
+        raise ConfigError(
+            f'{path}: web.auth = "header" kräver web.trusted_user_header — namnet på den header som'
+            " inloggningsproxyn sätter till användarens e-postadress"
+        )
+    if web.auth == "none" and listen_host(web.listen) not in LOOPBACK:
+        raise ConfigError(
+            f'{path}: web.auth = "none" är bara tillåtet när sidan lyssnar på 127.0.0.1'
+            f" (web.listen = {web.listen!r}) — använd magic_link eller header"
+        )
+    for address in web.admins:
+        if "@" not in address:
+            raise ConfigError(f"{path}: web.admins: {address!r} är ingen e-postadress")
 
 
 def default_directory() -> Path:

@@ -27,6 +27,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "intake.imap.auth": ("password", "xoauth2"),
     "delivery.method": ("outbox", "smtp"),
     "delivery.smtp.security": ("ssl", "starttls", "none"),
+    "web.auth": ("magic_link", "header", "none"),
 }
 """Keys whose value must be one of a fixed set."""
 
@@ -77,6 +78,12 @@ def _coerce(value: typing.Any, tp: typing.Any, where: str, from_env: bool) -> ty
             return tp(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{where}: väntade {what}, fick {value!r}") from None
+    if typing.get_origin(tp) is tuple:
+        if from_env and isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: väntade en lista av text, t.ex. [\"a@exempel.se\"], fick {value!r}")
+        return tuple(value)
     if tp is Path or tp is str:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: väntade text inom citattecken, fick {value!r}")

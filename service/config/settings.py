@@ -226,6 +226,18 @@ class WebSettings:
     secret_key_env: str = "MINNES_SECRET_KEY"
     """Environment variable holding the session secret."""
 
+    auth: str = "magic_link"
+    """How a person logs in: "magic_link" (a link by email), "header" (an SSO proxy) or "none"."""
+
+    trusted_user_header: str = ""
+    """auth = "header": the header an SSO proxy sets to the user's email."""
+
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
+    """The only peers whose ``trusted_user_header`` counts."""
+
+    admins: tuple[str, ...] = ()
+    """Emails that see every workplace, the outbox and the audit log."""
+
 
 @dataclass(frozen=True)
 class WorkerSettings:

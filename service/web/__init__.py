@@ -28,9 +28,11 @@ def create_app(config: Config, services=None) -> Flask:  # noqa: ANN001 - servic
 
     from flask_wtf.csrf import CSRFProtect
 
-    from service.web import answers, archive, outbox, verify
+    from service.web import access, answers, archive, login, outbox, verify
 
     csrf = CSRFProtect(app)
+    access.register(app)
+    app.register_blueprint(login.bp)
     app.register_blueprint(answers.bp)
     app.register_blueprint(archive.bp)
     app.register_blueprint(outbox.bp)

@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from service.archive.db import Delivery, MinutesRow
 from service.domain.wording import MAIL, words
+from service.web import access
 from service.web.i18n import language, prefer
 
 bp = Blueprint("archive", __name__)
@@ -75,16 +76,20 @@ def index() -> str:
     """Show every workplace and the latest minutes, newest first; search when asked."""
     q = (request.args.get("q") or "").strip()
     config = _config()
+    who = access.reader()
+    readable = {wp_id: wp for wp_id, wp in config.workplaces.items() if who.may_read(wp_id)}
     with _services().db.session() as s:
         query = (
             select(*_LIST_COLUMNS)
             .where(_shown())
             .order_by(MinutesRow.meeting_date.desc(), MinutesRow.workplace_id, MinutesRow.version.desc())
         )
+        if not who.admin:
+            query = query.where(MinutesRow.workplace_id.in_(sorted(who.reads)))
         if q:
             query = query.where(MinutesRow.search_text.contains(q.casefold()))
         rows = _listed(s, [tuple(r) for r in s.execute(query.limit(SCANNED))])
-    return render_template("index.html", rows=rows, q=q, workplaces=config.workplaces)
+    return render_template("index.html", rows=rows, q=q, workplaces=readable)
 
 
 @bp.route("/workplace/<workplace_id>")
@@ -94,6 +99,7 @@ def workplace(workplace_id: str) -> str:
     wp = config.workplaces.get(workplace_id)
     if wp is None:
         abort(404)
+    access.require_read(workplace_id)
     with _services().db.session() as s:
         query = (
             select(*_LIST_COLUMNS)
@@ -112,6 +118,7 @@ def _shown_row(s, minutes_id: int) -> MinutesRow:  # noqa: ANN001 - Session
     row = s.get(MinutesRow, minutes_id)
     if row is None or not shown(row.state, row.version):
         abort(404)
+    access.require_read(row.workplace_id)
     return row
 
 
@@ -137,9 +144,12 @@ def minutes(minutes_id: int) -> str:
                 .group_by(Delivery.state)
             ).all()
         )
+        status = access.reader().may_see_status(row.workplace_id)
         deliveries = list(
             s.scalars(select(Delivery).where(Delivery.minutes_id == minutes_id).order_by(Delivery.id))
-        )
+        ) if status else []
+        if not status:
+            counts = {}
         m = row.minutes
         if not m.get("justering"):  # the approvals are kept on the justering gate's requests
             from service.steps.justering import approvals_of
@@ -162,6 +172,7 @@ def minutes(minutes_id: int) -> str:
         wp=wp,
         counts=counts,
         deliveries=deliveries,
+        may_see_status=status,
         sections=sections,
         actions=actions,
         safety_reps=safety_reps,

@@ -11,6 +11,14 @@ from flask import Blueprint, abort, current_app, render_template, send_file
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
 
+@bp.before_request
+def _admins_only() -> None:
+    """Let only admins see the outbox."""
+    from service.web.access import require_admin
+
+    require_admin()
+
+
 def _folder():  # noqa: ANN202
     return current_app.extensions["minnes_config"].settings.delivery.outbox
 

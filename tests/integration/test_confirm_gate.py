@@ -15,6 +15,7 @@ from tests.integration.test_bounce_pipeline import dsn
 from tests.integration.test_pipeline import kinds
 from tests.support.configs import make_config
 from tests.support.drafts import authenticated, corpus_draft
+from tests.support.web import client_as
 from tests.support.worker import drain
 
 ANNA = "anna.svensson@exempelby.se"
@@ -123,7 +124,7 @@ def test_the_link_acts_only_on_its_button(services, redis_server, smtp_sink):
     path = re.search(r"http://127\.0\.0\.1:8080(/svar/[A-Za-z0-9_-]{22})", body).group(1)
     smtp_sink.clear()
     app = create_app(services.config, services)
-    client = app.test_client()
+    client = client_as(app)
 
     page = client.get(path)  # what a mail scanner does
     assert page.status_code == 200 and "<form" in page.text
@@ -194,8 +195,8 @@ def test_reject_policy_and_the_old_key(tmp_path, redis_server, smtp_sink, databa
     text = (config.directory / "minnes.toml").read_text()
     (config.directory / "minnes.toml").write_text(
         text.replace("[intake]\n", "[intake]\nrequire_authenticated_sender = true\n"))
-    from service.bootstrap import check_config
     from service.config import load_config
+    from service.setup_check import check_config
 
     config = load_config(config.directory)
     assert config.settings.intake.unauthenticated_sender == "reject"

@@ -20,6 +20,7 @@ from service.web import create_app
 from tests.integration.test_pipeline import kinds
 from tests.support.configs import make_config, write_config
 from tests.support.drafts import authenticated, corpus_draft
+from tests.support.web import client_as
 from tests.support.worker import drain
 
 ANNA = "anna.svensson@exempelby.se"
@@ -96,7 +97,7 @@ def test_a_correction_reaches_everyone_once_says_so_and_the_page_shows_both_vers
     text = pdf_text(services.files.get(pdf_key))
     assert re.search(r"2, ersätter version 1 av den", text) and "Julbordet flyttas till fredag." in text
 
-    client = create_app(services.config, services).test_client()
+    client = client_as(create_app(services.config, services))
     index = client.get("/").get_data(as_text=True)
     assert f'href="/minutes/{second}"' in index and f'href="/minutes/{first}"' not in index
     page = client.get(f"/minutes/{second}").get_data(as_text=True)
@@ -154,7 +155,7 @@ def test_a_correction_held_at_the_review_gate_leaves_the_distributed_version_cur
         with services.db.session() as s:
             held = s.scalars(select(MinutesRow).where(MinutesRow.id != first)).one()
             assert (held.state, held.gate, held.version <= 0) == ("held", "review", True)
-        client = create_app(services.config, services).test_client()
+        client = client_as(create_app(services.config, services))
         assert client.get(f"/minutes/{held.id}").status_code == 404
         page = client.get(f"/minutes/{first}").get_data(as_text=True)
         assert "Versioner" not in page and "äldre version" not in page

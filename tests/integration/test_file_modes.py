@@ -19,6 +19,7 @@ from service.config import Config
 from service.web import create_app
 from tests.support.configs import make_config
 from tests.support.drafts import authenticated, corpus_draft
+from tests.support.web import client_as
 
 
 @pytest.fixture(autouse=True)
@@ -128,7 +129,7 @@ def test_the_web_page_verifies_without_the_private_key(
     try:
         app = create_app(config, services)
         app.testing = True
-        client = app.test_client()
+        client = client_as(app)
         for step in ("unreadable", "removed"):
             if step == "unreadable":
                 key.chmod(0o000)
@@ -156,7 +157,7 @@ def test_the_web_page_still_verifies_archived_pdfs_when_the_public_copy_is_gone(
     Path(config.settings.signing.pkcs12).unlink()
     bootstrap._signers.clear()
     with Services(config, queue=False) as services:
-        client = create_app(config, services).test_client()
+        client = client_as(create_app(config, services))
         resp = client.post("/verify", data={"pdf": (io.BytesIO(archived), "protokoll.pdf")},
                            content_type="multipart/form-data")
         assert "Äkta och oförändrad" in resp.get_data(as_text=True)

@@ -17,6 +17,7 @@ from service.web import create_app
 from tests.integration.test_pipeline import kinds
 from tests.support.configs import make_config
 from tests.support.drafts import authenticated, corpus_draft
+from tests.support.web import client_as
 from tests.support.worker import drain
 
 ANNA = "anna.svensson@exempelby.se"
@@ -96,7 +97,7 @@ def test_a_manager_releases_held_minutes_through_the_link(services, redis_server
     path = re.search(r"http://127\.0\.0\.1:8080(/svar/[A-Za-z0-9_-]{22})",
                      notice.message().get_body(("plain",)).get_content()).group(1)
     smtp_sink.clear()
-    client = create_app(services.config, services).test_client()
+    client = client_as(create_app(services.config, services))
     page = client.get(path)
     drain(services, redis_server.url)
     assert kinds(smtp_sink) == {}

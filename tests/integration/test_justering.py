@@ -30,6 +30,7 @@ from service.web import create_app
 from tests.integration.test_pipeline import kinds
 from tests.support.configs import write_config
 from tests.support.drafts import authenticated
+from tests.support.web import client_as
 from tests.support.worker import drain
 
 WORKPLACE = "samverkan-vof"
@@ -152,7 +153,7 @@ def link_path(text: str) -> str:
 
 def press(services: Services, path: str) -> None:
     """Open a request's link and press its button, as a person would."""
-    client = create_app(services.config, services).test_client()
+    client = client_as(create_app(services.config, services))
     page = client.get(path)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     assert client.post(path, data={"csrf_token": csrf}).status_code == 200

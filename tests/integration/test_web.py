@@ -11,6 +11,7 @@ from service.bootstrap import Services
 from service.web import create_app
 from tests.support.configs import make_config
 from tests.support.minutes import sample_minutes
+from tests.support.web import client_as
 
 
 def _minutes() -> dict:
@@ -47,7 +48,7 @@ def client(tmp_path, database_url):  # noqa: ANN201
         s.add(Delivery(minutes_id=m.id, email="karin.berg@exempelby.se", name="Karin Berg", state="sent"))
     app = create_app(config, services)
     app.testing = True
-    yield app.test_client()
+    yield client_as(app)
     services.close()
 
 
@@ -178,7 +179,7 @@ def corrected(tmp_path, database_url):  # noqa: ANN001, ANN201
     ids = _corrected_archive(services)
     app = create_app(config, services)
     app.testing = True
-    yield app.test_client(), ids
+    yield client_as(app), ids
     services.close()
 
 

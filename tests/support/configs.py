@@ -61,6 +61,10 @@ pkcs12 = "{var}/signing.p12"
 [web]
 listen = "127.0.0.1:0"
 base_url = "http://127.0.0.1:8080"
+auth = "header"
+trusted_user_header = "X-Remote-User"
+trusted_proxies = ["127.0.0.1"]
+admins = ["it.admin@exempelby.se"]
 
 [worker]
 sweep_seconds = 0.5
