@@ -11,6 +11,9 @@ from service.config import Config
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 """The project's Jinja templates (web pages and mail bodies)."""
 
+STATIC = Path(__file__).resolve().parents[2] / "static"
+"""The project's static files (the stylesheet), served under /static."""
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """Largest PDF the verification page accepts."""
 
@@ -19,7 +22,7 @@ def create_app(config: Config, services=None) -> Flask:  # noqa: ANN001 - servic
     """Create the archive web app for one configuration."""
     from service.bootstrap import Services
 
-    app = Flask(__name__, template_folder=str(TEMPLATES))
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC))
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
     # One key for every process that serves the page, so a form made by one is accepted by another.
     app.config["SECRET_KEY"] = config.installation_secret()
