@@ -164,6 +164,11 @@ class Browser:
 
     # ---------------------------------------------------------------- what a person does
 
+    def set_headers(self, headers: dict[str, str]) -> None:
+        """Send these headers with every request the page makes (e.g. the trusted SSO header)."""
+        self.send("Network.enable")
+        self.send("Network.setExtraHTTPHeaders", headers=headers)
+
     def viewport(self, width: int, height: int) -> None:
         """Set the window size; narrow widths behave like a phone (the viewport meta applies)."""
         self.send(
