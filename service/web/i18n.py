@@ -165,6 +165,29 @@ ENGLISH = {
     "För många kontroller från din adress. Vänta en stund och försök igen.": (
         "Too many checks from your address. Please wait a while and try again."
     ),
+    # Search, lists a page at a time, open actions (issue 12).
+    "1 träff": "1 hit",
+    "träffar, de bästa först": "hits, best first",
+    "över 1 000 träffar, de senaste först": "over 1,000 hits, newest first",
+    "Alla arbetsplatser": "All workplaces",
+    "År": "Year",
+    "Alla år": "All years",
+    "Sök i arbetsplatsens minnesanteckningar": "Search this workplace's minutes",
+    "Sidor": "Pages",
+    "Sida": "Page",
+    "Föregående": "Previous",
+    "Föregående sida": "Previous page",
+    "Nästa": "Next",
+    "Nästa sida": "Next page",
+    "Inga fler minnesanteckningar.": "No more minutes.",
+    "Till första sidan": "To the first page",
+    "Öppna åtgärder": "Open actions",
+    "Inga öppna åtgärder.": "No open actions.",
+    "Inga fler åtgärder.": "No more actions.",
+    "Markera": "Mark",
+    "Markera som klar": "Mark as done",
+    "Markera som klar:": "Mark as done:",
+    "Åtgärden är markerad som klar.": "The action is marked done.",
 }
 """English for every Swedish text on the pages; the Swedish text is the key."""
 
