@@ -49,6 +49,11 @@ def create_app(config: Config, services=None) -> Flask:  # noqa: ANN001 - servic
     filters.register(app)
     i18n.register(app)
 
+    from service.web import about, headers
+
+    about.register(app)
+    headers.register(app)
+
     @app.errorhandler(404)
     def not_found(_error: Exception):  # noqa: ANN202
         return render_template("404.html"), 404

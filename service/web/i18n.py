@@ -188,6 +188,13 @@ ENGLISH = {
     "Markera som klar": "Mark as done",
     "Markera som klar:": "Mark as done:",
     "Åtgärden är markerad som klar.": "The action is marked done.",
+    # The layout (base.html, 404.html) and the accessibility statement.
+    "Hoppa till innehållet": "Skip to content",
+    "Huvudmeny": "Main menu",
+    "Granskningslogg": "Audit log",
+    "Inloggad som": "Logged in as",
+    "Logga ut": "Log out",
+    "Tillgänglighetsredogörelse": "Accessibility statement",
 }
 """English for every Swedish text on the pages; the Swedish text is the key."""
 
