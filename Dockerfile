@@ -10,6 +10,7 @@ COPY pyproject.toml README.md ./
 COPY service ./service
 COPY workers ./workers
 COPY templates ./templates
+COPY static ./static
 COPY config ./config
 RUN pip install --no-cache-dir -e '.[postgres]'
 
@@ -19,4 +20,5 @@ USER minnes
 VOLUME ["/app/var"]
 ENV MINNES_CONFIG=/app/config
 EXPOSE 8080
+# `minnes web` serves the page under gunicorn (WEB_CONCURRENCY worker processes, 4 threads each).
 CMD ["minnes", "web", "--host", "0.0.0.0", "--port", "8080"]
