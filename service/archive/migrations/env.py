@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
 from service.archive.db import Base
+from service.archive.search import include_object
 
 config = context.config
 
@@ -18,6 +19,7 @@ def _run(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,  # the full-text index's tables are not models
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,278 @@
+"""The full-text index of the archive: SQLite FTS5, or a PostgreSQL ``tsvector`` with a GIN index.
+
+Only versions staff may see are ever in it (passed every gate, numbered). ``minutes_search`` records
+what is indexed, one row per version keyed by :func:`service.domain.search.sort_key` (newest meeting
+highest, so "newest first" is a walk down the key and a year is a key range). On SQLite the stems
+(Snowball, made here) go into the contentless FTS5 table ``minutes_fts`` under the same rowid, with
+the workplace as a word of its own column; on PostgreSQL the row holds ``vector``: the workplace word
+plus ``to_tsvector('swedish'|'english', text)``. The readable workplaces are a term of the match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, func, select, text
+from sqlalchemy.orm import Session
+
+from service.archive.claims import MinutesState
+from service.archive.db import Database, MinutesRow
+from service.domain import search as domain
+
+SHOWN_STATES = (MinutesState.STRUCTURED, MinutesState.SIGNED, MinutesState.DISTRIBUTING,
+                MinutesState.DISTRIBUTED)
+"""States of a version staff see (``service.steps.gates.PASSED``; the archive layer cannot import it)."""
+
+BATCH = 2000
+"""Versions indexed per statement when the whole index is rebuilt."""
+
+CATCH_UP = 500
+"""Most versions stored without the index that one search adds to it."""
+
+FTS_TABLE = "minutes_fts"
+"""The SQLite FTS5 table (contentless; its shadow tables share the prefix)."""
+
+OWN_TABLES = ("minutes_search", FTS_TABLE)
+"""Tables of the index, made by migration 0006 and not among the models (prefixes)."""
+
+OWN_INDEXES = ("ix_minutes_listing", "ix_minutes_latest")
+"""Indexes on ``minutes`` migration 0006 makes for the lists."""
+
+_meta = MetaData()
+entries = Table(
+    "minutes_search", _meta,
+    Column("key", BigInteger, primary_key=True, autoincrement=False),
+    Column("minutes_id", Integer, nullable=False, unique=True),
+    Column("workplace_id", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+)
+"""What the index holds: one row per indexed version (PostgreSQL adds ``vector``)."""
+
+_CONFIGS = {"sv": "swedish", "en": "english"}
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001 - alembic hook
+    """Leave the index's own tables and indexes out of a comparison with the models."""
+    if type_ == "table" and name and name.startswith(OWN_TABLES):
+        return False
+    return not (type_ == "index" and name in OWN_INDEXES)
+
+
+def _shown(minutes=MinutesRow.__table__) -> object:  # noqa: ANN001
+    return minutes.c.state.in_([str(s) for s in SHOWN_STATES]) & (minutes.c.version > 0)
+
+
+def _is_pg(s: Session) -> bool:
+    return s.get_bind().dialect.name == "postgresql"
+
+
+def _language(workplace_id: str, data_language: str, languages: Mapping[str, str] | None) -> str:
+    found = (languages or {}).get(workplace_id) or data_language or "sv"
+    return found if found in _CONFIGS else "sv"
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _add(s: Session, rows: list[tuple[int, str, str, str, str]], languages: Mapping[str, str] | None) -> int:
+    """Index versions given as (id, workplace_id, meeting_date, text, language hint); skip known ones."""
+    if not rows:
+        return 0
+    known = set(s.scalars(select(entries.c.minutes_id).where(entries.c.minutes_id.in_([r[0] for r in rows]))))
+    fresh = [r for r in rows if r[0] not in known]
+    if not fresh:
+        return 0
+    records = [{"key": domain.sort_key(date, i), "minutes_id": i, "workplace_id": wp,
+                "language": _language(wp, hint, languages)} for i, wp, date, _t, hint in fresh]
+    s.execute(entries.insert(), records)
+    if _is_pg(s):
+        s.execute(text(
+            "UPDATE minutes_search AS e SET vector = setweight(to_tsvector('simple', :tok_prefix ||"
+            " encode(convert_to(e.workplace_id, 'UTF8'), 'hex')), 'D') || to_tsvector(CASE e.language"
+            " WHEN 'en' THEN 'english' ELSE 'swedish' END::regconfig, m.search_text)"
+            " FROM minutes AS m WHERE m.id = e.minutes_id AND e.minutes_id = ANY(:ids)"
+        ), {"tok_prefix": "w", "ids": [r["minutes_id"] for r in records]})
+    else:
+        texts = {r[0]: r[3] for r in fresh}
+        s.execute(
+            text(f"INSERT INTO {FTS_TABLE} (rowid, body, wp) VALUES (:key, :body, :wp)"),
+            [{"key": r["key"], "body": domain.stemmed(texts[r["minutes_id"]], r["language"]),
+              "wp": domain.workplace_token(r["workplace_id"])} for r in records],
+        )
+    return len(fresh)
+
+
+def _hint(workplace_id: str, data: str, languages: Mapping[str, str] | None) -> str:
+    """Return the language the stored minutes say they are in ('' when they do not), unless known."""
+    import json
+
+    if languages and workplace_id in languages:
+        return languages[workplace_id]
+    try:
+        meeting = json.loads(data).get("meeting") or {}
+    except (ValueError, AttributeError):
+        return ""
+    return str(meeting.get("language") or "") if isinstance(meeting, dict) else ""
+
+
+def index(s: Session, m: MinutesRow, language: str = "sv") -> None:
+    """Add a version that just became visible to staff to the index (once; again is a no-op)."""
+    s.flush()
+    _add(s, [(m.id, m.workplace_id, m.meeting_date, m.search_text, language)], None)
+
+
+def drop(s: Session, minutes_ids: Iterable[int]) -> int:
+    """Take versions that are no longer shown out of the index; return how many were in it."""
+    ids = list(minutes_ids)
+    if not ids:
+        return 0
+    found = s.execute(select(entries).where(entries.c.minutes_id.in_(ids))).all()
+    if not found:
+        return 0
+    if not _is_pg(s):
+        texts = {i: t for i, t in s.execute(select(MinutesRow.id, MinutesRow.search_text)
+                                            .where(MinutesRow.id.in_(ids)))}
+        s.execute(  # a contentless table forgets a row when told exactly what it held
+            text(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, body, wp)"
+                 " VALUES ('delete', :key, :body, :wp)"),
+            [{"key": e.key, "body": domain.stemmed(texts.get(e.minutes_id, ""), e.language),
+              "wp": domain.workplace_token(e.workplace_id)} for e in found],
+        )
+    s.execute(entries.delete().where(entries.c.minutes_id.in_(ids)))
+    return len(found)
+
+
+def catch_up(s: Session, languages: Mapping[str, str] | None = None, limit: int = CATCH_UP) -> int:
+    """Index shown versions stored after the newest indexed one without passing :func:`index`."""
+    m = MinutesRow.__table__
+    newest = select(func.coalesce(func.max(entries.c.minutes_id), 0)).scalar_subquery()
+    rows = s.execute(
+        select(m.c.id, m.c.workplace_id, m.c.meeting_date, m.c.search_text, m.c.data)
+        .where(m.c.id > newest, _shown(m)).order_by(m.c.id).limit(limit)
+    ).all()
+    return _add(s, [(r[0], r[1], r[2], r[3], _hint(r[1], r[4], languages)) for r in rows], languages)
+
+
+def reindex(db: Database, progress: Callable[[int, int], None] | None = None,
+            languages: Mapping[str, str] | None = None) -> int:
+    """Rebuild the whole index from the stored minutes; return how many versions it holds.
+
+    ``progress(done, total)`` is called after every batch; ``languages`` maps workplace ids to their
+    language (default: what the minutes say, else Swedish). Running it twice gives the same index.
+    """
+    m = MinutesRow.__table__
+    with db.session() as s:
+        ids = list(s.scalars(select(m.c.id).where(_shown(m)).order_by(m.c.id)))
+        pg = _is_pg(s)
+        if pg:
+            s.execute(text("TRUNCATE minutes_search"))
+        else:
+            s.execute(entries.delete())
+            s.execute(text(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('delete-all')"))
+    total, done = len(ids), 0
+    if progress is not None:
+        progress(0, total)
+    for start in range(0, total, BATCH):
+        chunk = ids[start:start + BATCH]
+        with db.session() as s:
+            rows = s.execute(
+                select(m.c.id, m.c.workplace_id, m.c.meeting_date, m.c.search_text, m.c.data)
+                .where(m.c.id.in_(chunk), _shown(m))
+            ).all()
+            _add(s, [(r[0], r[1], r[2], r[3], _hint(r[1], r[4], languages)) for r in rows], languages)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
+    with db.session() as s:
+        if pg:
+            s.execute(text("ANALYZE minutes_search"))
+        else:
+            s.execute(text(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('optimize')"))
+        return int(s.scalar(select(func.count()).select_from(entries)) or 0)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of hits."""
+
+    ids: list[int]
+    """Minutes ids of the page's hits, in order."""
+    counted: int
+    """Hits counted, at most ``HIT_CAP + 1``."""
+
+    @property
+    def over(self) -> bool:
+        """Tell whether there were more hits than are counted (then listed newest first)."""
+        return self.counted > domain.HIT_CAP
+
+    @property
+    def pages(self) -> int:
+        """Return how many pages the counted hits fill."""
+        return max(1, -(-min(self.counted, domain.HIT_CAP) // domain.PER_PAGE))
+
+
+def find(s: Session, query: str, *, workplaces: Iterable[str] | None, year: int | None = None,
+         page: int = 1, languages: Iterable[str] = ("sv",)) -> Found:
+    """Return one page of the shown versions that match every word of ``query``.
+
+    ``workplaces`` limits the hits to those workplaces (None: every one, for an admin); ``year`` to the
+    meetings of one year. At most :data:`HIT_CAP` hits are ranked best first; when there are more they
+    are listed newest first, so a common word costs no more than a rare one.
+    """
+    wanted = None if workplaces is None else sorted(set(workplaces))
+    groups = domain.term_stems(query, languages)
+    if not groups or wanted == []:
+        return Found([], 0)
+    low, high = domain.year_range(year) if year else (None, None)
+    offset = (max(page, 1) - 1) * domain.PER_PAGE
+    if offset >= domain.HIT_CAP:
+        return Found([], 0)
+    if _is_pg(s):
+        keys, counted = _find_pg(s, query, wanted, low, high, offset, set(languages))
+    else:
+        keys, counted = _find_sqlite(s, groups, wanted, low, high, offset)
+    return Found([domain.minutes_id_of(k) for k in keys], counted)
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _page(s: Session, key: str, sql: str, where: str, params: dict, ranked: str,
+          newest: str) -> tuple[list[int], int]:
+    counted = int(s.execute(text(f"SELECT count(*) FROM (SELECT 1 {sql} WHERE {where} LIMIT :cap) AS t"),
+                            {**params, "cap": domain.HIT_CAP + 1}).scalar() or 0)
+    if not counted or params["offset"] >= counted:
+        return [], counted
+    order = ranked if counted <= domain.HIT_CAP else newest
+    keys = s.execute(text(f"SELECT {key} {sql} WHERE {where} ORDER BY {order} LIMIT :per OFFSET :offset"),
+                     {**params, "per": domain.PER_PAGE}).scalars().all()
+    return list(keys), counted
+
+
+def _find_sqlite(s: Session, groups: list[list[str]], wanted: list[str] | None, low: int | None,
+                 high: int | None, offset: int) -> tuple[list[int], int]:
+    match = " AND ".join("body : (" + " OR ".join(map(_quoted, g)) + ")" for g in groups)
+    if wanted is not None:
+        match += " AND wp : (" + " OR ".join(_quoted(domain.workplace_token(w)) for w in wanted) + ")"
+    where = f"{FTS_TABLE} MATCH :match" + (" AND rowid BETWEEN :low AND :high" if low is not None else "")
+    params = {"match": match, "low": low, "high": high, "offset": offset}
+    return _page(s, "rowid", f"FROM {FTS_TABLE}", where, params,
+                 f"bm25({FTS_TABLE}, 1.0, 0.0), rowid DESC", "rowid DESC")
+
+
+def _find_pg(s: Session, query: str, wanted: list[str] | None, low: int | None, high: int | None,
+             offset: int, languages: set[str]) -> tuple[list[int], int]:
+    configs = sorted({_CONFIGS.get(lang, "swedish") for lang in languages} or {"swedish"})
+    tsq = "(" + " || ".join(f"plainto_tsquery('{c}', :q)" for c in configs) + ")"
+    params: dict = {"q": query, "low": low, "high": high, "offset": offset}
+    if wanted is not None:
+        tsq = f"({tsq} && to_tsquery('simple', :wps))"
+        params["wps"] = " | ".join(domain.workplace_token(w) for w in wanted)
+    where = f"vector @@ {tsq}" + (" AND key BETWEEN :low AND :high" if low is not None else "")
+    return _page(s, "key", "FROM minutes_search", where, params,
+                 f"ts_rank(vector, {tsq}) DESC, key DESC", "key DESC")
