@@ -8,10 +8,14 @@ current one, and on a corrected version shows what changed.
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, current_app, render_template, request, send_file
-from sqlalchemy import and_, func, select
+from markupsafe import Markup
+from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
+from service.archive.audit import AuditAction, record
 from service.archive.db import Delivery, MinutesRow
 from service.domain.wording import MAIL, words
 from service.web import access
@@ -19,11 +23,8 @@ from service.web.i18n import language, prefer
 
 bp = Blueprint("archive", __name__)
 
-LISTED = 200
-"""Most meetings a list shows."""
-
-SCANNED = 1000
-"""Most versions read to make a list of :data:`LISTED` meetings."""
+PER_PAGE = 20
+"""Meetings (or hits) per page of a list."""
 
 
 def _services():  # noqa: ANN202
@@ -47,14 +48,47 @@ _LIST_COLUMNS = (
 )
 
 
-def _listed(s, rows: list[tuple]) -> list:  # noqa: ANN001 - Session
-    """Return each meeting of rows (newest version first per meeting) once, with its current version."""
-    from service.web.view import Listed, newest_per_meeting
+def page_number() -> int:
+    """Return the page asked for (``?page=``), 1 when none or nonsense."""
+    try:
+        return min(max(int(request.args.get("page", "1")), 1), 10_000)
+    except ValueError:
+        return 1
 
-    kept = newest_per_meeting(rows)[:LISTED]
-    if not kept:
+
+def _meetings(s, where: list, order: list, page: int) -> tuple[list, bool]:  # noqa: ANN001 - Session
+    """Return one page of meetings (each once, as its current version) and whether more follow."""
+    from service.web.view import Listed
+
+    groups = s.execute(
+        select(MinutesRow.workplace_id, MinutesRow.meeting_date, func.max(MinutesRow.version), func.count())
+        .where(_shown(), *where)
+        .group_by(MinutesRow.workplace_id, MinutesRow.meeting_date)
+        .order_by(*order)
+        .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+    ).all()
+    more, groups = len(groups) > PER_PAGE, groups[:PER_PAGE]
+    if not groups:
+        return [], False
+    rows = {
+        (r[1], r[2]): r
+        for r in s.execute(
+            select(*_LIST_COLUMNS).where(
+                _shown(), tuple_(MinutesRow.workplace_id, MinutesRow.meeting_date, MinutesRow.version)
+                .in_([(g[0], g[1], g[2]) for g in groups]))
+        )
+    }
+    found = [(rows[(g[0], g[1])], g) for g in groups if (g[0], g[1]) in rows]
+    return [Listed(*row, current=g[2], versions=g[3]) for row, g in found], more
+
+
+def _current(s, rows: list[tuple]) -> list:  # noqa: ANN001 - Session
+    """Return versions (hits) as :class:`Listed`, each with its meeting's current version."""
+    from service.web.view import Listed
+
+    if not rows:
         return []
-    workplaces, dates = {r[1] for r in kept}, {r[2] for r in kept}
+    workplaces, dates = {r[1] for r in rows}, {r[2] for r in rows}
     current = {
         (wp, date): (newest, count)
         for wp, date, newest, count in s.execute(
@@ -65,50 +99,94 @@ def _listed(s, rows: list[tuple]) -> list:  # noqa: ANN001 - Session
         )
     }
     listed = []
-    for row in kept:
+    for row in rows:
         newest, count = current.get((row[1], row[2]), (row[3], 1))
-        listed.append(Listed(*row, current=max(newest, row[3]), versions=count))
+        listed.append(Listed(*row[:6], current=max(newest, row[3]), versions=count))
     return listed
 
 
 @bp.route("/")
 def index() -> str:
     """Show every workplace and the latest minutes, newest first; search when asked."""
-    q = (request.args.get("q") or "").strip()
+    if (request.args.get("q") or "").strip():
+        return search()
     config = _config()
     who = access.reader()
     readable = {wp_id: wp for wp_id, wp in config.workplaces.items() if who.may_read(wp_id)}
+    page = page_number()
     with _services().db.session() as s:
-        query = (
-            select(*_LIST_COLUMNS)
-            .where(_shown())
-            .order_by(MinutesRow.meeting_date.desc(), MinutesRow.workplace_id, MinutesRow.version.desc())
-        )
-        if not who.admin:
-            query = query.where(MinutesRow.workplace_id.in_(sorted(who.reads)))
+        where = [] if who.admin else [MinutesRow.workplace_id.in_(sorted(who.reads))]
+        order = [MinutesRow.meeting_date.desc(), MinutesRow.workplace_id]
+        rows, more = _meetings(s, where, order, page)
+    return render_template("index.html", rows=rows, q="", workplaces=readable, page=page, more=more,
+                           years=[])
+
+
+def _year() -> int | None:
+    raw = (request.args.get("year") or "").strip()
+    return int(raw) if raw.isdigit() and 1900 < int(raw) < 2200 else None
+
+
+@bp.route("/search")
+def search() -> str:
+    """Search the minutes the person may read, by words, workplace and year; one page of hits."""
+    from service.archive import search as index
+    from service.domain.search import minutes_text, snippet, term_stems
+
+    q = (request.args.get("q") or "").strip()[:200]
+    config, who, page, year = _config(), access.reader(), page_number(), _year()
+    readable = {wp_id: wp for wp_id, wp in config.workplaces.items() if who.may_read(wp_id)}
+    chosen = (request.args.get("workplace") or "").strip()
+    if chosen and chosen not in readable:
+        abort(404)
+    scope = [chosen] if chosen else (None if who.admin else sorted(readable))
+    languages = {wp.language for wp_id, wp in readable.items() if scope is None or wp_id in scope} or {"sv"}
+    found, hits = index.Found([], 0), []
+    with _services().db.session() as s:
         if q:
-            query = query.where(MinutesRow.search_text.contains(q.casefold()))
-        rows = _listed(s, [tuple(r) for r in s.execute(query.limit(SCANNED))])
-    return render_template("index.html", rows=rows, q=q, workplaces=readable)
+            index.catch_up(s, {wp_id: wp.language for wp_id, wp in config.workplaces.items()})
+            found = index.find(s, q, workplaces=scope, year=year, page=page, languages=languages)
+        if found.ids:
+            where = [MinutesRow.id.in_(found.ids), _shown()]
+            if not who.admin:
+                where.append(MinutesRow.workplace_id.in_(sorted(readable)))
+            rows = {r[0]: tuple(r) for r in s.execute(select(*_LIST_COLUMNS, MinutesRow.data).where(*where))}
+            ordered = [rows[i] for i in found.ids if i in rows]
+            stems = term_stems(q, languages)
+            for listed, row in zip(_current(s, ordered), ordered, strict=True):
+                wp = config.workplaces.get(listed.workplace_id)
+                text = minutes_text(json.loads(row[6]))
+                hits.append((listed, Markup(snippet(text, stems, wp.language if wp else "sv"))))
+        years = _years(s)
+    return render_template("search.html", q=q, hits=hits, found=found, page=page, workplaces=readable,
+                           chosen=chosen, year=year, years=years)
+
+
+def _years(s) -> list[int]:  # noqa: ANN001 - Session
+    """Return the years meetings were held in, newest first (from the earliest and latest dates)."""
+    low, high = s.execute(
+        select(func.min(MinutesRow.meeting_date), func.max(MinutesRow.meeting_date))
+        .where(MinutesRow.meeting_date > "")
+    ).one()
+    if not (low and high and low[:4].isdigit() and high[:4].isdigit()):
+        return []
+    return list(range(int(high[:4]), int(low[:4]) - 1, -1))
 
 
 @bp.route("/workplace/<workplace_id>")
 def workplace(workplace_id: str) -> str:
-    """Show the minutes of a workplace, one row per meeting, newest first."""
+    """Show the minutes of a workplace, one row per meeting, newest first, a page at a time."""
     config = _config()
     wp = config.workplaces.get(workplace_id)
     if wp is None:
         abort(404)
     access.require_read(workplace_id)
+    page = page_number()
     with _services().db.session() as s:
-        query = (
-            select(*_LIST_COLUMNS)
-            .where(_shown(), MinutesRow.workplace_id == workplace_id)
-            .order_by(MinutesRow.meeting_date.desc(), MinutesRow.version.desc())
-        )
-        rows = _listed(s, [tuple(r) for r in s.execute(query.limit(SCANNED))])
+        rows, more = _meetings(s, [MinutesRow.workplace_id == workplace_id],
+                               [MinutesRow.meeting_date.desc()], page)
     prefer(wp.language)
-    return render_template("workplace.html", wp=wp, rows=rows)
+    return render_template("workplace.html", wp=wp, rows=rows, page=page, more=more)
 
 
 def _shown_row(s, minutes_id: int) -> MinutesRow:  # noqa: ANN001 - Session
@@ -151,11 +229,14 @@ def minutes(minutes_id: int) -> str:
         if not status:
             counts = {}
         m = row.minutes
+        record(s, access.reader().email, AuditAction.VIEW, target=f"minutes/{minutes_id}",
+               workplace_id=row.workplace_id, client=access.client_address())
         if not m.get("justering"):  # the approvals are kept on the justering gate's requests
             from service.steps.justering import approvals_of
 
             m["justering"] = approvals_of(s, minutes_id)
-    from service.domain.changes import grouped, load
+    from service.domain.changes import load
+    from service.domain.changes_texts import grouped
     from service.web.view import delivery_summary, followup_of, justering_of, minutes_sections, version_links
 
     wp = _config().workplaces.get(row.workplace_id)
@@ -199,6 +280,8 @@ def pdf(minutes_id: int):  # noqa: ANN201
         date = row.meeting_date or w["undated"]
         name = w["filename"].format(id=row.workplace_id, date=date, suffix=f"-v{row.version}")
         key = row.pdf_sha256
+        record(s, access.reader().email, AuditAction.DOWNLOAD, target=f"minutes/{minutes_id}.pdf",
+               workplace_id=row.workplace_id, client=access.client_address())
     import io
 
     return send_file(
@@ -207,3 +290,9 @@ def pdf(minutes_id: int):  # noqa: ANN201
         as_attachment=False,
         download_name=name,
     )
+
+
+# The open actions of a workplace are pages of the archive (endpoints ``archive.actions.*``).
+from service.web import actions as _actions  # noqa: E402
+
+bp.register_blueprint(_actions.bp)
