@@ -91,6 +91,7 @@ def release(ctx: StepContext, s: Session, m: MinutesRow) -> None:
 
     Its actions are recorded for follow-up (:mod:`service.steps.followup`).
     """
+    from service.archive import search
     from service.steps import followup
 
     older = s.scalar(
@@ -115,6 +116,7 @@ def release(ctx: StepContext, s: Session, m: MinutesRow) -> None:
     m.state, m.gate, m.gate_until = MinutesState.STRUCTURED, "", None
     m.finished_at = utcnow()
     followup.record(ctx, s, m)
+    search.index(s, m, getattr(ctx.config.workplaces.get(m.workplace_id), "language", "sv"))  # now findable
 
 
 def replace_older(s: Session, m: MinutesRow) -> list[int]:
