@@ -195,6 +195,73 @@ ENGLISH = {
     "Inloggad som": "Logged in as",
     "Logga ut": "Log out",
     "Tillgänglighetsredogörelse": "Accessibility statement",
+    # Login, logout, the admin pages (outbox, deliveries, audit log).
+    "Logga in": "Log in",
+    "Du är inloggad som": "You are logged in as",
+    "E-postadress": "Email address",
+    "Skicka inloggningslänk": "Send login link",
+    "Skriv din e-postadress, till exempel namn@exempelby.se.": "Enter your email address, for example "
+    "name@exempelby.se.",
+    "login_intro": "Enter your work email address. If it is on a workplace's list, you get an email with a "
+    "link that logs you in.",
+    "login_privacy": "The link works once, for 15 minutes, and only in this browser.",
+    "Kolla din e-post": "Check your email",
+    "login_sent": "If the address is known to us, we have sent a link. It works once, for 15 minutes.",
+    "login_sent_same_browser": "Open the link in this browser: it does not work in another one.",
+    "Begär en ny länk": "Ask for a new link",
+    "login_sso": "Log in through your organisation's single sign-on. If you came here from a link, "
+    "log in there first and open the link again.",
+    "Försök igen": "Try again",
+    "login_link_intro": "Press the button to log in to Minnes.",
+    "Länken fungerar inte längre": "The link no longer works",
+    "Länken fungerar inte längre – begär en ny": "The link no longer works – ask for a new one",
+    "login_failed_unknown": "This link is not one of ours, or it has been cut short.",
+    "login_failed_used": "This link has already been used.",
+    "login_failed_expired": "This link has expired.",
+    "login_failed_browser": "This link was asked for in another browser. Open it in the browser you asked "
+    "for it in.",
+    "login_failed_why": "A login link works once, for 15 minutes, in the browser that asked for it.",
+    "audit_intro": "Who logged in, viewed, downloaded, approved or released what, and when. Nothing here "
+    "can be changed or removed.",
+    "Filtrera": "Filter",
+    "Vem (e-postadress)": "Who (email address)",
+    "Händelse": "Event",
+    "Händelser": "Events",
+    "Från och med (datum)": "From (date)",
+    "Till och med (datum)": "To (date)",
+    "Några filter kunde inte läsas och används inte:": "Some filters could not be read and are not used:",
+    "Visa": "Show",
+    "Exportera som CSV": "Export as CSV",
+    "Vem": "Who",
+    "Vad": "What",
+    "Klient": "Client",
+    "Inga händelser.": "No events.",
+    "Nyare": "Newer",
+    "Äldre": "Older",
+    "audit_action_login_requested": "Login link asked for",
+    "audit_action_login": "Login",
+    "audit_action_login_failed": "Failed login",
+    "audit_action_logout": "Logout",
+    "audit_action_view": "Viewed",
+    "audit_action_download": "Downloaded",
+    "audit_action_approval": "Approval",
+    "audit_action_confirmation": "Confirmation",
+    "audit_action_release": "Release",
+    "audit_action_action_done": "Action marked done",
+    "audit_action_removal": "Removal",
+    "audit_action_export": "Export",
+    "outbox_admin_intro": "Mail Minnes has queued and sent: addresses, kinds and states, never the minutes' "
+    "text.",
+    "Mejl från Minnes": "Mail from Minnes",
+    "Skapat": "Created",
+    "Försök": "Attempts",
+    "Inga mejl ännu.": "No mail yet.",
+    "Utskick per version": "Delivery per version",
+    "Nådda": "Reached",
+    "Utkorgsmappen": "The outbox folder",
+    "Till utkorgen": "To the outbox",
+    "Adress": "Address",
+    "Senaste svar": "Last answer",
 }
 """English for every Swedish text on the pages; the Swedish text is the key."""
 
@@ -241,6 +308,37 @@ SWEDISH_LONG = {
     "skickas de ut.",
     "answer_other_confirm": "Skickade du dem inte? Gör ingenting, eller svara NEJ på mejlet; då skickas de "
     "aldrig.",
+    # Login and the admin pages.
+    "login_intro": "Skriv din e-postadress på jobbet. Om den finns på en arbetsplats lista får du ett mejl "
+    "med en länk som loggar in dig.",
+    "login_privacy": "Länken fungerar en gång, i 15 minuter och bara i den här webbläsaren.",
+    "login_sent": "Om adressen finns hos oss har vi skickat en länk. Den fungerar en gång, i 15 minuter.",
+    "login_sent_same_browser": "Öppna länken i den här webbläsaren: i en annan fungerar den inte.",
+    "login_sso": "Logga in via din organisations gemensamma inloggning. Kom du hit från en länk, logga "
+    "in där först och öppna länken igen.",
+    "login_link_intro": "Tryck på knappen för att logga in i Minnes.",
+    "login_failed_unknown": "Länken är inte vår, eller så har den kapats av.",
+    "login_failed_used": "Länken är redan använd.",
+    "login_failed_expired": "Länken har gått ut.",
+    "login_failed_browser": "Länken begärdes i en annan webbläsare. Öppna den i webbläsaren du "
+    "begärde den i.",
+    "login_failed_why": "En inloggningslänk fungerar en gång, i 15 minuter, i webbläsaren som begärde den.",
+    "audit_intro": "Vem som loggade in, läste, laddade ner, justerade eller släppte vad, och när. Inget här "
+    "kan ändras eller tas bort.",
+    "audit_action_login_requested": "Inloggningslänk begärd",
+    "audit_action_login": "Inloggning",
+    "audit_action_login_failed": "Misslyckad inloggning",
+    "audit_action_logout": "Utloggning",
+    "audit_action_view": "Läst",
+    "audit_action_download": "Nedladdat",
+    "audit_action_approval": "Justering",
+    "audit_action_confirmation": "Bekräftelse",
+    "audit_action_release": "Släppt",
+    "audit_action_action_done": "Åtgärd markerad klar",
+    "audit_action_removal": "Borttagning",
+    "audit_action_export": "Export",
+    "outbox_admin_intro": "Mejl som Minnes har köat och skickat: adresser, slag och status, aldrig "
+    "minnesanteckningarnas text.",
 }
 """Swedish for the longer texts that have a short key."""
 
