@@ -66,12 +66,17 @@ axe.run(document, {runOnly: {type: 'tag', values: %s}, resultTypes: ['violations
 def check_page(browser: Browser, url: str, *, label: str = "") -> list[Violation]:
     """Open ``url`` in ``browser`` and return what axe finds there."""
     browser.goto(url)
+    return check_open_page(browser, label or url)
+
+
+def check_open_page(browser: Browser, label: str) -> list[Violation]:
+    """Return what axe finds on the page ``browser`` shows now (e.g. a form's answer)."""
     if not browser.evaluate("typeof window.axe === 'object'"):
         browser.evaluate(axe_source() + "\n;true")
     found = browser.evaluate(_RUN % json.dumps(list(WCAG_TAGS))) or []
     return [
         Violation(
-            label or url,
+            label,
             v["id"],
             v["impact"],
             v["help"],
@@ -88,6 +93,7 @@ def check_pages(base_url: str, paths: list[str], *, user: str | None = None,
     own = browser is None
     chromium = browser or Browser(timeout=60)
     try:
+        chromium.clear_cookies()
         chromium.set_headers({USER_HEADER: user} if user else {})
         found: list[Violation] = []
         for path in paths:

@@ -38,6 +38,10 @@ DESKTOP = (1280, 900)
 """A desktop viewport in CSS pixels."""
 
 
+KEYS = {"Tab": (9, ""), "Enter": (13, "\r"), "Escape": (27, ""), "Space": (32, " ")}
+"""Keys :meth:`Browser.press` knows: Windows virtual key code and the text the key types."""
+
+
 class ChromiumMissing(RuntimeError):
     """Chromium is not installed."""
 
@@ -168,6 +172,45 @@ class Browser:
         """Send these headers with every request the page makes (e.g. the trusted SSO header)."""
         self.send("Network.enable")
         self.send("Network.setExtraHTTPHeaders", headers=headers)
+
+    def clear_cookies(self) -> None:
+        """Forget every cookie (the session, its language), as a new browser would."""
+        self.send("Network.enable")
+        self.send("Network.clearBrowserCookies")
+
+    def press(self, key: str, *, shift: bool = False) -> None:
+        """Press and release one key (Tab, Enter, …) as the keyboard does, through the input pipeline."""
+        vk, text = KEYS[key]
+        params: dict = {"key": key, "code": key, "windowsVirtualKeyCode": vk, "nativeVirtualKeyCode": vk,
+                        "modifiers": 8 if shift else 0}
+        if text:
+            self.send("Input.dispatchKeyEvent", type="keyDown", text=text, unmodifiedText=text, **params)
+        else:
+            self.send("Input.dispatchKeyEvent", type="rawKeyDown", **params)
+        self.send("Input.dispatchKeyEvent", type="keyUp", **params)
+
+    def press_and_wait(self, key: str) -> None:
+        """Press a key that opens a page (Enter on a link or in a form) and wait for it to load."""
+        self._events.clear()
+        self.press(key)
+        self.wait_event("Page.loadEventFired")
+
+    def type_text(self, text: str) -> None:
+        """Type text into the focused field, one character at a time."""
+        for char in text:
+            self.send("Input.dispatchKeyEvent", type="keyDown", text=char, unmodifiedText=char, key=char)
+            self.send("Input.dispatchKeyEvent", type="keyUp", key=char)
+
+    def focused(self) -> dict:
+        """Describe the focused element: tag, text, href, name, and whether it shows a focus ring."""
+        return dict(self.evaluate(
+            "(() => { const e = document.activeElement; if (!e) return {}; const s = getComputedStyle(e); "
+            "const r = e.getBoundingClientRect(); return {tag: e.tagName.toLowerCase(), id: e.id, "
+            "text: (e.innerText || '').trim(), href: e.getAttribute('href') || '', name: e.name || '', "
+            "cls: e.className || '', visible: e.matches(':focus-visible'), "
+            "outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2, "
+            "onscreen: r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0}; })()"
+        ) or {})
 
     def viewport(self, width: int, height: int) -> None:
         """Set the window size; narrow widths behave like a phone (the viewport meta applies)."""
