@@ -8,11 +8,17 @@ page about something they may not read is a 404 that reveals nothing.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import time
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from sqlalchemy import select
 
-from service.archive.audit import AuditAction, record
+from service.archive.audit import AuditAction, AuditEvent, record
+from service.archive.db import utcnow
 from service.domain.access import Reader, normalised, reader_of
 
 PUBLIC = frozenset({"login", "verify", "answers", "about", "static"})
@@ -30,6 +36,11 @@ SESSION_SEEN = "seen"
 
 LOCAL_ADMIN = "lokal.admin@localhost"
 """Who ``auth = "none"`` treats every request as (the page listens on loopback only)."""
+
+SSO_LOGIN_INTERVAL = 3600
+"""``auth = "header"`` has no session: a person's LOGIN is audited at most once in this many seconds."""
+
+log = logging.getLogger("service.web")
 
 
 def _config():  # noqa: ANN202
@@ -146,21 +157,63 @@ def audit(action: AuditAction, *, target: str = "", workplace_id: str = "", deta
                workplace_id=workplace_id, detail=detail, client=client_address())
 
 
+def _note_sso_login(who: Reader) -> None:
+    """Audit a LOGIN through the SSO header at most once an hour per address (per process, then the log)."""
+    seen = current_app.extensions.setdefault("minnes_sso_seen", {})
+    now = time.time()
+    if now - seen.get(who.email, 0) < SSO_LOGIN_INTERVAL:
+        return
+    if len(seen) > 10_000:
+        seen.clear()
+    seen[who.email] = now
+    since = utcnow() - dt.timedelta(seconds=SSO_LOGIN_INTERVAL)
+    services = current_app.extensions["minnes_services"]
+    try:
+        with services.db.session() as s:
+            recent = s.scalar(
+                select(AuditEvent.id).where(
+                    AuditEvent.actor == who.email, AuditEvent.action == str(AuditAction.LOGIN),
+                    AuditEvent.at >= since,
+                ).limit(1)
+            )
+            if recent is None:
+                record(s, who.email, AuditAction.LOGIN, target="login", detail="via SSO-header",
+                       client=client_address())
+    except Exception as exc:  # noqa: BLE001 - a page must not fail because the log is busy
+        log.warning("kunde inte skriva inloggningen i granskningsloggen: %s", exc)
+
+
 def _guard():  # noqa: ANN202
     """Send a request for any non-public page to the login page unless someone is logged in."""
     blueprint = (request.endpoint or "").split(".", 1)[0]
     if request.endpoint is None or blueprint in PUBLIC:
         return None
-    if current() is not None:
+    who = current()
+    if who is not None:
+        if _config().settings.web.auth == "header":
+            _note_sso_login(who)
         return None
     target = request.full_path if request.query_string else request.path
     return redirect(url_for("login.form", next=target))
 
 
-def register(app: Flask) -> None:
-    """Check every request and configure the session cookie."""
-    import datetime as dt
+def limiter(app: Flask) -> Limiter:
+    """Return the app's one rate limiter (Redis when ``[redis] url`` is set, else this process's memory)."""
+    found = app.extensions.get("minnes_limiter")
+    if found is None:
+        url = app.extensions["minnes_config"].settings.redis.url
+        options = {"socket_connect_timeout": 2, "socket_timeout": 2} if url else {}
+        found = Limiter(
+            get_remote_address, app=app, storage_uri=url or "memory://", storage_options=options,
+            key_prefix="minnes-limit", default_limits=[], headers_enabled=True,
+            in_memory_fallback_enabled=bool(url), swallow_errors=True,
+        )
+        app.extensions["minnes_limiter"] = found
+    return found
 
+
+def register(app: Flask) -> None:
+    """Check every request, configure the session cookie and make the shared rate limiter."""
     web = app.extensions["minnes_config"].settings.web
     app.config.update(
         SESSION_COOKIE_NAME="minnes_session",
@@ -171,6 +224,7 @@ def register(app: Flask) -> None:
         SESSION_REFRESH_EACH_REQUEST=False,
     )
     app.before_request(_guard)
+    limiter(app)
 
     @app.context_processor
     def who_is_asking() -> dict:

@@ -37,9 +37,9 @@ PROBLEM_TEXTS = {
 
 
 def register_rate_limit(app: Flask) -> Limiter:
-    """Limit POSTs to ``/verify`` per client address (in this process's memory)."""
+    """Limit POSTs to ``/verify`` per client address (with the app's shared limiter when there is one)."""
     app.config.setdefault("VERIFY_RATE_LIMIT", RATE_LIMIT)
-    limiter = Limiter(
+    limiter = app.extensions.get("minnes_limiter") or Limiter(
         get_remote_address, app=app, storage_uri="memory://", default_limits=[], headers_enabled=True
     )
     limiter.limit(
