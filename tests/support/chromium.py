@@ -195,6 +195,15 @@ class Browser:
         self.press(key)
         self.wait_event("Page.loadEventFired")
 
+    def wait_response(self, url_end: str) -> dict:
+        """Wait for the response to a request whose address ends with ``url_end``; return it."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            response = self.wait_event("Network.responseReceived").get("response", {})
+            if response.get("url", "").endswith(url_end):
+                return response
+        raise BrowserError(f"inget svar på {url_end}")
+
     def type_text(self, text: str) -> None:
         """Type text into the focused field, one character at a time."""
         for char in text:
