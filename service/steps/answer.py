@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
+from service.archive.audit import AuditAction, record
 from service.archive.claims import Answer, Gate, InboundState, RequestKind
 from service.archive.db import GateRequest, Inbound, MinutesRow, utcnow
 from service.domain.requests import Verdict, is_token, referenced_tokens, token_hash, verdict
@@ -30,6 +31,16 @@ log = logging.getLogger("service.pipeline")
 
 ANSWERS = {Verdict.APPROVE: Answer.CONFIRMED, Verdict.STOP: Answer.STOPPED, Verdict.COMMENT: Answer.COMMENT}
 """What each verdict on a reply records."""
+
+AUDITED = {
+    RequestKind.CONFIRM: AuditAction.CONFIRMATION,
+    RequestKind.APPROVAL: AuditAction.APPROVAL,
+    RequestKind.RELEASE: AuditAction.RELEASE,
+}
+"""The audit log's action for an answer to each kind of request (a review's STOPP is not audited)."""
+
+VERDICT_NOTES = {Verdict.APPROVE: "godkänt", Verdict.STOP: "stoppat", Verdict.COMMENT: "kommentar"}
+"""What the audit log says an answer was."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +103,7 @@ def handle_reply(ctx: StepContext, inbound_id: int, msg: ReadMessage) -> bool:
         said = verdict(text)
         if request.kind == RequestKind.REVIEW and said is not Verdict.STOP:
             return False  # a reply to the receipt that does not stop the minutes is a corrected draft
-        note, jobs = _answer(ctx, s, request, said, text)
+        note, jobs = _answer(ctx, s, request, said, text, via="svar via mejl")
         _record(s, inbound_id, note)
     _enqueue(ctx, jobs)
     return True
@@ -107,10 +118,22 @@ GATE_OF = {
 """The gate whose module acts on the answers to each kind of request."""
 
 
+def _audit(s: Session, request: GateRequest, said: Verdict, via: str, client: str) -> None:
+    """Write an answer to the audit log: the answering address, the minutes, never a token."""
+    action = AUDITED.get(RequestKind(request.kind))
+    if action is None:
+        return
+    minutes = s.get(MinutesRow, request.minutes_id)
+    record(s, request.email, action, target=f"minutes/{request.minutes_id}",
+           workplace_id=minutes.workplace_id if minutes else "",
+           detail=f"{via}: {VERDICT_NOTES[said]} (förfrågan {request.id})", client=client)
+
+
 def _answer(
-    ctx: StepContext, s: Session, request: GateRequest, said: Verdict, text: str
+    ctx: StepContext, s: Session, request: GateRequest, said: Verdict, text: str, *, via: str,
+    client: str = "",
 ) -> tuple[str, list[Job]]:
-    """Record one answer to an open request, once, and let its gate act on it; return what happened."""
+    """Record one answer to an open request, once, audit it and let its gate act on it; say what happened."""
     now = utcnow()
     if request.expires_at < now and not request.answer:
         return f"förfrågan {request.id} har gått ut", []
@@ -123,6 +146,7 @@ def _answer(
     if not taken.rowcount:
         return f"förfrågan {request.id} var redan besvarad", []
     s.refresh(request)
+    _audit(s, request, said, via, client)
     return gates.module(GATE_OF[RequestKind(request.kind)]).on_answer(ctx, s, request, said, text)
 
 
@@ -154,12 +178,16 @@ def link_request(ctx: StepContext, token: str) -> LinkRequest | None:
         )
 
 
-def answer_link(ctx: StepContext, token: str) -> str | None:
-    """Approve through a request's link (its button was pressed); return what happened, None if unknown."""
+def answer_link(ctx: StepContext, token: str, *, client: str = "") -> str | None:
+    """Approve through a request's link (its button was pressed); return what happened, None if unknown.
+
+    ``client`` is the address the page saw, for the audit log.
+    """
     with ctx.db.session() as s:
         request = _by_link(s, token)
         if request is None:
             return None
-        note, jobs = _answer(ctx, s, request, Verdict.APPROVE, "(via länken)")
+        note, jobs = _answer(ctx, s, request, Verdict.APPROVE, "(via länken)", via="svar via länken",
+                             client=client)
     _enqueue(ctx, jobs)
     return note
