@@ -31,7 +31,7 @@ def create_app(config: Config, services=None) -> Flask:  # noqa: ANN001 - servic
 
     from flask_wtf.csrf import CSRFProtect
 
-    from service.web import access, answers, archive, login, outbox, verify
+    from service.web import access, admin, answers, archive, login, outbox, verify
 
     csrf = CSRFProtect(app)
     access.register(app)
@@ -39,6 +39,7 @@ def create_app(config: Config, services=None) -> Flask:  # noqa: ANN001 - servic
     app.register_blueprint(answers.bp)
     app.register_blueprint(archive.bp)
     app.register_blueprint(outbox.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(verify.bp)
     # Verifying changes nothing and must work from a script (curl); it is rate-limited instead.
     csrf.exempt(verify.bp)
