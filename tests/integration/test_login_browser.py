@@ -7,17 +7,21 @@ from collections.abc import Iterator
 import pytest
 
 from service.bootstrap import Services
+from service.steps.login import demo_login_link
 from service.web import create_app
 from tests.integration.test_login import KNOWN, UNKNOWN, link_in, magic_config, send_all
+from tests.support.axe import AxeMissing, axe_source, check_open_page, check_page
 from tests.support.chromium import Browser, ChromiumMissing, chromium_path
 from tests.support.site import publish, served
+from tests.support.web import ADMIN
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     try:
         chromium_path()
-    except ChromiumMissing as exc:
+        axe_source()
+    except (ChromiumMissing, AxeMissing) as exc:
         pytest.skip(str(exc))
     with Browser() as b:
         yield b
@@ -39,6 +43,7 @@ def test_magic_link_from_request_to_the_deep_link(browser, site):
     deep = f"/minutes/{minutes_id}"
     browser.goto(url + deep)
     assert "/login/" in browser.url() and "Logga in" in browser.text("h1")
+    shown = check_open_page(browser, "login")
     browser.evaluate("document.querySelector('form.login input[name=csrf_token]').remove()")
     browser.fill("#login-email", KNOWN)
     browser.click("form.login button")
@@ -48,6 +53,7 @@ def test_magic_link_from_request_to_the_deep_link(browser, site):
 
     browser.fill("#login-email", KNOWN)
     browser.click("form.login button")
+    shown += check_open_page(browser, "login sent")
     assert "Om adressen finns hos oss har vi skickat en länk" in browser.text()
     browser.goto(url + "/login/")
     browser.fill("#login-email", UNKNOWN)
@@ -60,6 +66,7 @@ def test_magic_link_from_request_to_the_deep_link(browser, site):
 
     browser.goto(link)
     assert browser.texts("form.login button") == ["Logga in"]
+    shown += check_open_page(browser, "login link")
     browser.goto(url + "/")
     assert "/login/" in browser.url(), "opening the link logged nobody in"
 
@@ -70,7 +77,23 @@ def test_magic_link_from_request_to_the_deep_link(browser, site):
 
     browser.goto(link)
     assert "Länken fungerar inte längre" in browser.text("h1"), "a second use fails"
+    shown += check_open_page(browser, "login failed")
+    assert not shown, "\n".join(map(str, shown))
 
     browser.clear_cookies()
     browser.goto(url + "/")
     assert "/login/" in browser.url()
+
+
+def test_demo_link_logs_the_admin_in_and_admin_pages_pass_axe(browser, site):
+    url, services, minutes_id = site
+    browser.clear_cookies()
+    link = demo_login_link(services, ADMIN).replace("http://127.0.0.1:8080", url)
+    browser.goto(link)
+    browser.click("form.login button")
+    assert browser.url() == url + "/"
+    found = []
+    for path in ("/outbox/", "/audit", f"/outbox/deliveries/{minutes_id}", "/audit?lang=en"):
+        found += check_page(browser, url + path, label=path)
+    assert not found, "\n".join(map(str, found))
+    assert "Audit log" in browser.text("h1")
