@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
 """What a page may load: its own stylesheet and images, nothing else; no script at all."""

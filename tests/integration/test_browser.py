@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from service.archive.db import Inbound
 from service.bootstrap import Services
 from service.web import create_app
+from service.web.serve import serve_threaded
 from tests.support.chromium import PHONE, Browser, ChromiumMissing
 from tests.support.configs import make_config
-from tests.support.drafts import authenticated, corpus_draft
+from tests.support.site import ADMIN, publish
+from tests.support.web import USER_HEADER
 
 SHOTS = os.environ.get("MINNES_SCREENSHOTS", "")
 """A folder to keep the screenshots in, for looking at the pages; a temporary one when unset."""
@@ -43,41 +42,18 @@ CORRECTION = (
 """A correction of d06: the action gets another owner, and Julbord a decision (quoted-printable)."""
 
 
-def _publish(services: Services, case: str, changes: tuple[tuple[bytes, bytes], ...] = ()) -> int:
-    """Take a corpus draft (changed, for a correction) through the whole pipeline; return its minutes id."""
-    pipeline = services.pipeline
-    raw = corpus_draft(case)
-    for before, after in changes:
-        assert before in raw
-        raw = raw.replace(before, after, 1)
-    if changes:
-        raw = raw.replace(b"Message-ID: <", b"Message-ID: <rattad-", 1)
-    accepted = pipeline.accept(authenticated(raw), source="test")
-    pipeline.process(accepted.id)
-    with services.db.session() as s:
-        minutes_id = s.get(Inbound, accepted.id).minutes_id
-    assert minutes_id, f"{case} was not accepted"
-    pipeline.sign(minutes_id)
-    pipeline.distribute(minutes_id)
-    return minutes_id
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     config = make_config(tmp_path_factory.mktemp("browser") / "config")
     services = Services(config, queue=False)
-    plain = _publish(services, "d01-plain-numbered")
-    unplanned = _publish(services, "d06-order-and-unplanned")
-    corrected = _publish(services, "d06-order-and-unplanned", CORRECTION)
+    plain = publish(services, "d01-plain-numbered")
+    unplanned = publish(services, "d06-order-and-unplanned")
+    corrected = publish(services, "d06-order-and-unplanned", CORRECTION)
     app = create_app(config, services)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", services, plain, unplanned, corrected)
+        with serve_threaded(app) as url:
+            yield Site(url, services, plain, unplanned, corrected)
     finally:
-        server.shutdown()
-        thread.join(timeout=5)
         services.close()
 
 
@@ -88,6 +64,8 @@ def browser() -> Iterator[Browser]:
     except ChromiumMissing as exc:
         pytest.fail(str(exc))
     with chromium:
+        # The SSO proxy's header, trusted from 127.0.0.1: the admin sees every page, the outbox too.
+        chromium.set_headers({USER_HEADER: ADMIN})
         yield chromium
 
 
@@ -140,7 +118,7 @@ def test_a_person_finds_reads_downloads_and_verifies_the_minutes(
     browser.fill("input[name=q]", "glidlakan")
     browser.click("form.search button")
     assert "q=glidlakan" in browser.url()
-    hits = browser.text("table.minutes-list")
+    hits = browser.text("ol.hits")
     assert "20 november 2026" in hits and "13 november 2026" not in hits
     browser.fill("input[name=q]", "finns-inte-någonstans")
     browser.click("form.search button")
@@ -149,7 +127,7 @@ def test_a_person_finds_reads_downloads_and_verifies_the_minutes(
     # The verification page accepts the downloaded PDF and names the minutes.
     browser.goto(site.url + "/verify")
     browser.set_files("input[type=file]", pdf)
-    browser.click("form button[type=submit]")
+    browser.click("main form button[type=submit]")
     verdict = browser.text(".verdict")
     assert "Äkta och oförändrad" in verdict, verdict
     assert "20 november 2026" in browser.text(".verdict a.minutes-link")
@@ -165,7 +143,7 @@ def test_a_person_finds_reads_downloads_and_verifies_the_minutes(
     changed.write_bytes(bytes(tampered))
     browser.goto(site.url + "/verify")
     browser.set_files("input[type=file]", changed)
-    browser.click("form button[type=submit]")
+    browser.click("main form button[type=submit]")
     assert "Inte giltig" in browser.text(".verdict")
 
 
@@ -237,3 +215,16 @@ def test_the_language_switches_to_english_and_back(site: Site, browser: Browser)
     assert "20 November 2026" in browser.text("dl.title-block")
     browser.click("a.lang")
     assert "Närvaro och roller" in browser.text("main")
+
+
+def test_the_stylesheet_applies_under_the_csp_and_the_layout_names_who_is_logged_in(
+    site: Site, browser: Browser
+) -> None:
+    browser.goto(site.url + "/")
+    header = "getComputedStyle(document.querySelector('header.site')).backgroundColor"
+    assert browser.evaluate(header) == "rgb(31, 78, 95)"
+    assert ADMIN in browser.text("header.site .who")
+    assert browser.evaluate("!!document.querySelector('header.site form.logout button')")
+    browser.click("footer.site a[href='/tillganglighet']")
+    assert "Tillgänglighetsredogörelse" in browser.text("h1")
+    assert "Digg" in browser.text("main")
