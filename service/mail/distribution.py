@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from service.domain import changes as changes_
+from service.domain import changes_texts
 from service.domain.minutes import Minutes
 from service.domain.wording import DEFAULT_LANGUAGE, MAIL, long_date, meeting_phrase, words
 from service.domain.workplace import Member, Workplace
@@ -117,7 +118,7 @@ def _changes(stored: dict[str, Any] | str | None, language: str) -> tuple[list[s
     many more there are."""
     if changes_.load(stored) is None:
         return None, 0
-    lines = changes_.summary_lines(stored, language)
+    lines = changes_texts.summary_lines(stored, language)
     return lines[:MAIL_CHANGES], max(len(lines) - MAIL_CHANGES, 0)
 
 

@@ -27,7 +27,6 @@ from service.domain.followup import (
     ActionState,
     Tracked,
     carried_over,
-    closed_by,
     earlier,
     iso_date,
     match_owner,
@@ -35,8 +34,8 @@ from service.domain.followup import (
     remind_on,
     repeated,
     safety_warnings,
-    segments,
 )
+from service.domain.followup_done import closed_by, segments
 from service.domain.followup_texts import Listed, followup_json, listed_from_json
 from service.domain.followup_texts import receipt_lines as render_lines
 from service.domain.minutes import Meeting, Minutes

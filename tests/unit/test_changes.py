@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import json
 
-from service.domain.changes import compare, grouped, load, summary_lines
+from service.domain.changes import compare, load
+from service.domain.changes_texts import grouped, summary_lines
 from tests.support.minutes import sample_minutes
 
 

@@ -13,7 +13,6 @@ from service.domain.followup import (
     Tracked,
     add_months,
     carried_over,
-    closed_by,
     days_left,
     earlier,
     long_gap,
@@ -21,11 +20,10 @@ from service.domain.followup import (
     overdue,
     remind_on,
     repeated,
-    reports_done,
     safety_rep_attended,
     safety_warnings,
-    segments,
 )
+from service.domain.followup_done import closed_by, reports_done, segments
 from service.domain.followup_texts import (
     Listed,
     followup_json,
