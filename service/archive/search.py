@@ -85,15 +85,18 @@ def _add(s: Session, rows: list[tuple[int, str, str, str, str]], languages: Mapp
         return 0
     records = [{"key": domain.sort_key(date, i), "minutes_id": i, "workplace_id": wp,
                 "language": _language(wp, hint, languages)} for i, wp, date, _t, hint in fresh]
-    s.execute(entries.insert(), records)
-    if _is_pg(s):
+    if _is_pg(s):  # one statement: the database makes the vectors from the stored text
         s.execute(text(
-            "UPDATE minutes_search AS e SET vector = setweight(to_tsvector('simple', :tok_prefix ||"
-            " encode(convert_to(e.workplace_id, 'UTF8'), 'hex')), 'D') || to_tsvector(CASE e.language"
+            "INSERT INTO minutes_search (key, minutes_id, workplace_id, language, vector)"
+            " SELECT k.key, m.id, m.workplace_id, k.lang, setweight(to_tsvector('simple', 'w' ||"
+            " encode(convert_to(m.workplace_id, 'UTF8'), 'hex')), 'D') || to_tsvector(CASE k.lang"
             " WHEN 'en' THEN 'english' ELSE 'swedish' END::regconfig, m.search_text)"
-            " FROM minutes AS m WHERE m.id = e.minutes_id AND e.minutes_id = ANY(:ids)"
-        ), {"tok_prefix": "w", "ids": [r["minutes_id"] for r in records]})
+            " FROM unnest(CAST(:ids AS integer[]), CAST(:keys AS bigint[]), CAST(:langs AS text[]))"
+            " AS k(id, key, lang) JOIN minutes AS m ON m.id = k.id ON CONFLICT DO NOTHING"
+        ), {"ids": [r["minutes_id"] for r in records], "keys": [r["key"] for r in records],
+            "langs": [r["language"] for r in records]})
     else:
+        s.execute(entries.insert(), records)
         texts = {r[0]: r[3] for r in fresh}
         s.execute(
             text(f"INSERT INTO {FTS_TABLE} (rowid, body, wp) VALUES (:key, :body, :wp)"),
@@ -189,7 +192,11 @@ def reindex(db: Database, progress: Callable[[int, int], None] | None = None,
             s.execute(text("ANALYZE minutes_search"))
         else:
             s.execute(text(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('optimize')"))
-        return int(s.scalar(select(func.count()).select_from(entries)) or 0)
+        held = int(s.scalar(select(func.count()).select_from(entries)) or 0)
+    if not pg:  # fold the rebuilt index into the database file, so later reads need not search the WAL
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return held
 
 
 # --------------------------------------------------------------------------- reading

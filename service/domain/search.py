@@ -11,6 +11,7 @@ import datetime as dt
 import html
 import re
 import threading
+from collections import deque
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -133,23 +134,44 @@ def workplace_token(workplace_id: str) -> str:
 
 
 def snippet(text: str, stems: Iterable[Iterable[str]], language: str = "sv", width: int = 12) -> str:
-    """Return HTML: about ``2 * width`` words around the first hit, every hit in ``<mark>``, escaped."""
+    """Return HTML: about ``2 * width`` words around the first hit, every hit in ``<mark>``, escaped.
+
+    Only the words up to the end of the window are read, so a long text costs no more than a short one
+    when the hit comes early.
+    """
     wanted = {s for group in stems for s in group}
-    spans = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text or "")]
-    hits = [i for i, (_a, _b, w) in enumerate(spans) if stem(w.casefold(), language) in wanted]
-    if not spans:
+    cache = _STEMS.setdefault(language, {})
+    before: deque[tuple[int, int, bool]] = deque(maxlen=width + 1)
+    window: list[tuple[int, int, bool]] = []
+    opening: list[tuple[int, int, bool]] = []
+    after = -1
+    more = False
+    for m in _WORD.finditer(text or ""):
+        if after >= width:
+            more = True
+            break
+        word = m.group().casefold()
+        found = cache.get(word)
+        hit = (found if found is not None else stem(word, language)) in wanted
+        if after < 0:
+            before.append((m.start(), m.end(), hit))
+            if len(opening) <= 2 * width:
+                opening.append((m.start(), m.end(), hit))
+            if hit:
+                window, after = list(before), 0
+            continue
+        window.append((m.start(), m.end(), hit))
+        after += 1
+    if after < 0:  # no hit (a word form only the database's stemmer knew): the opening words
+        window, more = opening[: 2 * width], len(opening) > 2 * width
+    if not window:
         return ""
-    first = hits[0] if hits else 0
-    lo, hi = max(first - width, 0), min(first + width, len(spans) - 1)
-    marked = set(hits)
-    out: list[str] = ["… " if lo > 0 else ""]
-    pos = spans[lo][0]
-    for i in range(lo, hi + 1):
-        a, b, w = spans[i]
+    pos, out = window[0][0], ["… " if window[0][0] > 0 and _WORD.search(text[: window[0][0]]) else ""]
+    for a, b, hit in window:
         out.append(html.escape(_flat(text[pos:a])))
-        out.append(f"<mark>{html.escape(w)}</mark>" if i in marked else html.escape(w))
+        out.append(f"<mark>{html.escape(text[a:b])}</mark>" if hit else html.escape(text[a:b]))
         pos = b
-    if hi < len(spans) - 1:
+    if more:
         out.append(" …")
     return "".join(out).strip()
 

@@ -12,7 +12,7 @@ import json
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from markupsafe import Markup
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.archive.audit import AuditAction, record
@@ -56,27 +56,58 @@ def page_number() -> int:
         return 1
 
 
-def _meetings(s, where: list, order: list, page: int) -> tuple[list, bool]:  # noqa: ANN001 - Session
+FEW = 8
+"""A reader of at most this many workplaces gets the latest list merged from each workplace's own list."""
+
+
+def _groups(s, workplaces: list[str] | None, limit: int, offset: int) -> list:  # noqa: ANN001 - Session
+    """Return (workplace, date, newest version, versions) per meeting, newest meeting first.
+
+    The state and (for many workplaces) the workplace are tested as expressions, so the database walks
+    the (meeting_date, workplace_id, version) or (workplace_id, meeting_date, version) index in order and
+    stops after ``limit`` meetings instead of grouping every version first.
+    """
+    from service.steps.gates import PASSED
+
+    shown = and_((MinutesRow.state + "").in_([str(p) for p in PASSED]), MinutesRow.version > 0)
+    m = MinutesRow
+    query = select(m.workplace_id, m.meeting_date, func.max(m.version), func.count())
+    if workplaces is not None and len(workplaces) == 1:
+        query = (query.where(shown, MinutesRow.workplace_id == workplaces[0])
+                 .group_by(MinutesRow.workplace_id, MinutesRow.meeting_date)
+                 .order_by(MinutesRow.workplace_id.desc(), MinutesRow.meeting_date.desc()))
+    else:
+        if workplaces is not None:
+            query = query.where((MinutesRow.workplace_id + "").in_(workplaces))
+        query = (query.where(shown).group_by(MinutesRow.meeting_date, MinutesRow.workplace_id)
+                 .order_by(MinutesRow.meeting_date.desc(), MinutesRow.workplace_id.desc()))
+    return [tuple(g) for g in s.execute(query.limit(limit).offset(offset))]
+
+
+def _meetings(s, workplaces: list[str] | None, page: int) -> tuple[list, bool]:  # noqa: ANN001 - Session
     """Return one page of meetings (each once, as its current version) and whether more follow."""
     from service.web.view import Listed
 
-    groups = s.execute(
-        select(MinutesRow.workplace_id, MinutesRow.meeting_date, func.max(MinutesRow.version), func.count())
-        .where(_shown(), *where)
-        .group_by(MinutesRow.workplace_id, MinutesRow.meeting_date)
-        .order_by(*order)
-        .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
-    ).all()
+    offset = (page - 1) * PER_PAGE
+    if workplaces is not None and 1 < len(workplaces) <= FEW:
+        merged = [g for wp in workplaces for g in _groups(s, [wp], offset + PER_PAGE + 1, 0)]
+        merged.sort(key=lambda g: (g[1], g[0]), reverse=True)
+        groups = merged[offset:offset + PER_PAGE + 1]
+    else:
+        groups = _groups(s, workplaces, PER_PAGE + 1, offset) if workplaces != [] else []
     more, groups = len(groups) > PER_PAGE, groups[:PER_PAGE]
     if not groups:
         return [], False
+    wanted = {(g[0], g[1], g[2]) for g in groups}
     rows = {
         (r[1], r[2]): r
         for r in s.execute(
             select(*_LIST_COLUMNS).where(
-                _shown(), tuple_(MinutesRow.workplace_id, MinutesRow.meeting_date, MinutesRow.version)
-                .in_([(g[0], g[1], g[2]) for g in groups]))
+                _shown(), MinutesRow.workplace_id.in_({g[0] for g in groups}),
+                MinutesRow.meeting_date.in_({g[1] for g in groups}),
+                MinutesRow.version.in_({g[2] for g in groups}))
         )
+        if (r[1], r[2], r[3]) in wanted
     }
     found = [(rows[(g[0], g[1])], g) for g in groups if (g[0], g[1]) in rows]
     return [Listed(*row, current=g[2], versions=g[3]) for row, g in found], more
@@ -115,9 +146,7 @@ def index() -> str:
     readable = {wp_id: wp for wp_id, wp in config.workplaces.items() if who.may_read(wp_id)}
     page = page_number()
     with _services().db.session() as s:
-        where = [] if who.admin else [MinutesRow.workplace_id.in_(sorted(who.reads))]
-        order = [MinutesRow.meeting_date.desc(), MinutesRow.workplace_id]
-        rows, more = _meetings(s, where, order, page)
+        rows, more = _meetings(s, None if who.admin else sorted(who.reads), page)
     return render_template("index.html", rows=rows, q="", workplaces=readable, page=page, more=more,
                            years=[])
 
@@ -164,10 +193,9 @@ def search() -> str:
 
 def _years(s) -> list[int]:  # noqa: ANN001 - Session
     """Return the years meetings were held in, newest first (from the earliest and latest dates)."""
-    low, high = s.execute(
-        select(func.min(MinutesRow.meeting_date), func.max(MinutesRow.meeting_date))
-        .where(MinutesRow.meeting_date > "")
-    ).one()
+    dated = select(MinutesRow.meeting_date).where(MinutesRow.meeting_date > "").limit(1)
+    low = s.scalar(dated.order_by(MinutesRow.meeting_date))
+    high = s.scalar(dated.order_by(MinutesRow.meeting_date.desc()))
     if not (low and high and low[:4].isdigit() and high[:4].isdigit()):
         return []
     return list(range(int(high[:4]), int(low[:4]) - 1, -1))
@@ -183,8 +211,7 @@ def workplace(workplace_id: str) -> str:
     access.require_read(workplace_id)
     page = page_number()
     with _services().db.session() as s:
-        rows, more = _meetings(s, [MinutesRow.workplace_id == workplace_id],
-                               [MinutesRow.meeting_date.desc()], page)
+        rows, more = _meetings(s, [workplace_id], page)
     prefer(wp.language)
     return render_template("workplace.html", wp=wp, rows=rows, page=page, more=more)
 
