@@ -267,7 +267,9 @@ def web(tmp_path: Path):  # noqa: ANN201
                              state="distributed"))
     app = create_app(config, services)
     app.testing = True
-    yield app.test_client()
+    from tests.support.web import client_as
+
+    yield client_as(app)
     services.close()
 
 
