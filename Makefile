@@ -11,12 +11,12 @@ TEST_PACKAGES := $(RUN_PACKAGES) dovecot-imapd poppler-utils qpdf postgresql \
                  default-jre-headless libpdfbox2-java libfontbox2-java libcommons-logging-java \
                  libactivation-java libjaxb-api-java chromium
 
-.PHONY: run test bench lint venv system-run system-test clean
+.PHONY: run test bench lint venv system-run system-test clean axe
 
 run: system-run $(VENV)/.installed
 	$(BIN)/minnes run --config $(CONFIG)
 
-test: system-test $(VENV)/.installed
+test: system-test $(VENV)/.installed node_modules/.installed
 	$(BIN)/pytest -q -p no:cacheprovider
 	$(BIN)/ruff check service workers tests bench
 	$(BIN)/lint-imports --no-cache
@@ -41,5 +41,14 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# axe-core and puppeteer-core (pinned in package-lock.json) for the accessibility checks.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+# axe-core (WCAG 2.1 A/AA) over every page of a filled archive, as each role, in headless Chromium.
+axe: system-test $(VENV)/.installed node_modules/.installed
+	$(BIN)/pytest -q -p no:cacheprovider tests/integration/test_accessibility.py
+
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

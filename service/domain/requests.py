@@ -103,9 +103,13 @@ def verdict(text: str) -> Verdict:
 LINK_PATH = "/svar/"
 """Where a request's link points, under ``[web] base_url``: ``/svar/TOKEN``."""
 
+LOGIN_PATH = "/login/"
+"""Where a login link points, under ``[web] base_url``: ``/login/TOKEN`` (256 bits, 43 characters)."""
+
 _IN_TEXT = re.compile(rf"({re.escape(LINK_PATH)}|{MESSAGE_ID_PREFIX}\.){_TOKEN}(?![A-Za-z0-9_-])")
+_LOGIN_IN_TEXT = re.compile(rf"({re.escape(LOGIN_PATH)})[A-Za-z0-9_-]{{43}}(?![A-Za-z0-9_-])")
 
 
 def redact(text: str) -> str:
     """Return a request mail's text with its tokens (in links and Message-IDs) replaced by an ellipsis."""
-    return _IN_TEXT.sub(r"\1…", text)
+    return _LOGIN_IN_TEXT.sub(r"\1…", _IN_TEXT.sub(r"\1…", text))

@@ -28,6 +28,7 @@ from service.archive.db import utcnow
 from service.archive.logins import LoginLink
 from service.domain.access import known, normalised
 from service.domain.login_texts import login_language, render_login_link
+from service.domain.requests import LOGIN_PATH
 from service.steps.context import StepContext
 from service.steps.mail import queue_mail
 
@@ -35,9 +36,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 log = logging.getLogger("service.pipeline")
-
-LOGIN_PATH = "/login/"
-"""Where a login link points, under ``[web] base_url``: ``/login/TOKEN``."""
 
 LINK_LIFETIME = dt.timedelta(minutes=15)
 """How long a mailed login link works."""

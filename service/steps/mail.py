@@ -58,9 +58,9 @@ TOKEN_HEADERS = ("Message-ID", "In-Reply-To", "References")
 
 def carries_tokens(raw: bytes) -> bool:
     """Tell whether a mail may hold a request token (in a request Message-ID or a link), cheaply."""
-    from service.domain.requests import LINK_PATH, MESSAGE_ID_PREFIX
+    from service.domain.requests import LINK_PATH, LOGIN_PATH, MESSAGE_ID_PREFIX
 
-    return MESSAGE_ID_PREFIX.encode() in raw or LINK_PATH.encode() in raw
+    return any(mark.encode() in raw for mark in (MESSAGE_ID_PREFIX, LINK_PATH, LOGIN_PATH))
 
 
 def redacted(raw: bytes) -> bytes:

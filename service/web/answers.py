@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 
 from service.steps import answer
+from service.web import access
 
 bp = Blueprint("answers", __name__, url_prefix="/svar")
 
@@ -34,7 +35,7 @@ def show(token: str) -> tuple[str, int]:
 @bp.post("/<token>")
 def act(token: str) -> tuple[str, int]:
     """Answer a request: the button on its page was pressed."""
-    note = answer.answer_link(_context(), token)
+    note = answer.answer_link(_context(), token, client=access.client_address())
     if note is None:
         abort(404)
     return _page(token, done=True)

@@ -33,6 +33,13 @@ MAIL_KINDS = {
     "receipt": "Kvitto",
     "rejection": "Avvisning",
     "delivery-report": "Leveransrapport",
+    "login-link": "Inloggningslänk",
+    "reminder": "Påminnelse",
+    "confirm-request": "Bekräftelsebegäran",
+    "approval-request": "Justeringsbegäran",
+    "hold-notice": "Stoppad",
+    "comment": "Kommentar",
+    "notice": "Meddelande",
 }
 """Swedish names of the X-Minnes-Kind values."""
 
@@ -41,6 +48,13 @@ MAIL_KINDS_EN = {
     "receipt": "Receipt",
     "rejection": "Rejection",
     "delivery-report": "Delivery report",
+    "login-link": "Login link",
+    "reminder": "Reminder",
+    "confirm-request": "Confirmation request",
+    "approval-request": "Approval request",
+    "hold-notice": "Held",
+    "comment": "Comment",
+    "notice": "Notice",
 }
 """English names of the X-Minnes-Kind values."""
 

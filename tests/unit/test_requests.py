@@ -53,3 +53,13 @@ def test_the_first_word_of_the_first_own_line_decides(text, expected):
 def test_quoted_lines_and_the_quote_introduction_are_skipped():
     assert first_line("On Mon, 1 Dec 2026, Minnes wrote:\n> hej\nOK") == "OK"
     assert first_line("Den 1 dec. 2026 skrev Minnes <minnes@x.se>:\n> a\n\nNej") == "Nej"
+
+
+def test_redact_hides_request_and_login_tokens_and_nothing_else():
+    from service.domain.requests import redact
+
+    login = "A" * 43
+    text = (f"Öppna https://minnes.exempelby.se/login/{login} eller "
+            "https://minnes.exempelby.se/svar/abcdefghijklmnopqrstuv, se /minutes/12.")
+    assert redact(text) == ("Öppna https://minnes.exempelby.se/login/… eller "
+                            "https://minnes.exempelby.se/svar/…, se /minutes/12.")
