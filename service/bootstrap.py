@@ -50,11 +50,11 @@ def signer_for(config: Config):  # noqa: ANN201 - service.pdf.sign.Signer
                 signer = Signer.load(path, passphrase, tsa_url=signing.tsa_url,
                                      signer_name=signing.signer_name)
             except WrongPassphraseError:
-                if config.secret(signing.passphrase_env) and _opens_with_generated(config, path):
+                if config.secret(signing.passphrase_env) and opens_with_generated(config, path):
                     raise WrongPassphraseError(
                         f"Lösenfrasen i miljövariabeln {signing.passphrase_env} öppnar inte "
                         f"signeringsnyckeln {path}: den är demonyckeln, krypterad med den genererade "
-                        f"lösenfrasen i {_demo_passphrase_path(config)}. Lägg organisationens PKCS#12 i "
+                        f"lösenfrasen i {demo_passphrase_path(config)}. Lägg organisationens PKCS#12 i "
                         f"[signing] pkcs12, eller töm {signing.passphrase_env}."
                     ) from None
                 raise
@@ -81,7 +81,7 @@ def _signing_passphrase(config: Config, path: Path) -> str:
     state = key_state(path, generated)
     if state is KeyState.UNENCRYPTED_DEMO and encrypt_demo_key(path, generated):
         log.warning("signeringsnyckeln %s var okrypterad; nu krypterad med lösenfrasen i %s",
-                    path, _demo_passphrase_path(config))
+                    path, demo_passphrase_path(config))
     elif state is KeyState.UNENCRYPTED:
         # An organisation's own key left unencrypted is theirs to protect; check-config says so.
         log.warning("signeringsnyckeln %s är okrypterad; sätt en lösenfras i %s", path,
@@ -90,30 +90,30 @@ def _signing_passphrase(config: Config, path: Path) -> str:
     elif state is KeyState.LOCKED:
         raise WrongPassphraseError(
             f"Signeringsnyckeln {path} är krypterad, men miljövariabeln {signing.passphrase_env} är tom och "
-            f"den genererade lösenfrasen i {_demo_passphrase_path(config)} öppnar den inte. "
+            f"den genererade lösenfrasen i {demo_passphrase_path(config)} öppnar den inte. "
             f"Sätt nyckelns lösenfras i {signing.passphrase_env}."
         )
     return generated
 
 
-def _demo_passphrase_path(config: Config) -> Path:
+def demo_passphrase_path(config: Config) -> Path:
     """Return where the demo key's generated passphrase is kept."""
     return Path(config.settings.storage.state_path) / DEMO_PASSPHRASE_FILE
 
 
-def _generated_passphrase(config: Config) -> str:
+def generated_passphrase(config: Config) -> str:
     """Return the demo key's generated passphrase if one was made, else '' (nothing is created)."""
     try:
-        return _demo_passphrase_path(config).read_text(encoding="ascii").strip()
+        return demo_passphrase_path(config).read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError):
         return ""
 
 
-def _opens_with_generated(config: Config, path: Path) -> bool:
+def opens_with_generated(config: Config, path: Path) -> bool:
     """Return whether the demo key's generated passphrase opens the key file."""
     from service.pdf.keys import KeyState, key_state
 
-    generated = _generated_passphrase(config)
+    generated = generated_passphrase(config)
     return bool(generated) and key_state(path, generated) is KeyState.OPENS
 
 
@@ -266,96 +266,6 @@ def verify_pdf_file(config: Config, data: bytes, db: Database | None = None):  #
         if db is None:
             database.dispose()
     return result
-
-
-def check_config(config: Config, notes: list[str] | None = None) -> list[str]:
-    """Return what a newcomer must fix beyond what loading already checked; add what to know to ``notes``."""
-    from service.config.loading import DEPRECATED_KEYS, deprecated_keys
-
-    problems: list[str] = []
-    s = config.settings
-    key_problems, key_notes = _signing_key_findings(config)
-    problems += key_problems
-    if notes is not None:
-        notes += key_notes
-    for dotted in deprecated_keys(config.directory):
-        problems.append(f"{dotted} är föråldrad — {DEPRECATED_KEYS[dotted]}")
-    for wp in config.workplaces.values():
-        if not wp.managers:
-            problems.append(f"{wp.id}: rostern saknar chef (role = manager)")
-        if not wp.safety_reps:
-            problems.append(
-                f"{wp.id}: rostern saknar skyddsombud (role = safety_rep) — de ska alltid få protokollen"
-            )
-    if s.intake.source == "imap":
-        if not s.intake.imap.username:
-            problems.append("intake.imap.username är tom")
-        if not config.secret(s.intake.imap.password_env):
-            problems.append(f"miljövariabeln {s.intake.imap.password_env} (IMAP-lösenordet) är inte satt")
-    if (
-        s.delivery.method == "smtp"
-        and s.delivery.smtp.username
-        and not config.secret(s.delivery.smtp.password_env)
-    ):
-        problems.append(f"miljövariabeln {s.delivery.smtp.password_env} (SMTP-lösenordet) är inte satt")
-    if s.delivery.verp and not config.secret(s.delivery.verp_secret_env):
-        problems.append(
-            f"delivery.verp är på men miljövariabeln {s.delivery.verp_secret_env} är tom — "
-            "utan nyckel kan vem som helst förfalska studsar"
-        )
-    return problems
-
-
-def _signing_key_findings(config: Config) -> tuple[list[str], list[str]]:
-    """Say what the signing key is (problems, notes) without making, changing or keeping it."""
-    from service.pdf.keys import KeyState, key_state
-
-    signing = config.settings.signing
-    env = signing.passphrase_env
-    path = Path(signing.pkcs12)
-    stored = _demo_passphrase_path(config)
-    real = config.secret(env)
-    howto = (
-        f"För skarp drift: lägg en PKCS#12 från organisationens CA i [signing] pkcs12 och dess "
-        f"lösenfras i miljövariabeln {env}."
-    )
-    if real:
-        state = key_state(path, real)
-        if state is KeyState.MISSING:
-            return [], [f"signering: vid första start skapas en självsignerad nyckel i {path}, krypterad med "
-                        f"lösenfrasen i {env}; den är bara till för att prova Minnes. {howto}"]
-        if state is KeyState.OPENS:
-            return [], []
-        if state is KeyState.UNREADABLE:
-            return [f"signeringsnyckeln {path} kan inte läsas — kontrollera filens rättigheter"], []
-        problem = f"lösenfrasen i miljövariabeln {env} öppnar inte signeringsnyckeln {path}"
-        if _opens_with_generated(config, path):
-            problem += (f" — den är demonyckeln, krypterad med den genererade lösenfrasen i {stored}; "
-                        f"lägg organisationens PKCS#12 i [signing] pkcs12, eller töm {env}")
-        elif state is not KeyState.LOCKED:
-            problem += " — filen är okrypterad"
-        return [problem], []
-    generated = _generated_passphrase(config)
-    state = key_state(path, generated)
-    if state is KeyState.MISSING:
-        return [], [f"signering: ingen lösenfras är satt ({env} är tom) — vid första start skapas en "
-                    f"självsignerad demonyckel i {path}, krypterad med en genererad lösenfras som sparas i "
-                    f"{stored}. Demonyckeln är bara till för att prova Minnes. {howto}"]
-    if state is KeyState.OPENS:
-        return [], [f"signering: demonyckeln {path} används, krypterad med den genererade lösenfrasen i "
-                    f"{stored} ({env} är tom). Den är självsignerad och bara till för att prova Minnes. "
-                    f"{howto}"]
-    if state is KeyState.UNENCRYPTED_DEMO:
-        return [], [f"signering: demonyckeln {path} är okrypterad (gjord av en äldre version) — vid nästa "
-                    f"start krypteras den med en genererad lösenfras som sparas i {stored}. {howto}"]
-    if state is KeyState.UNENCRYPTED:
-        return [f"signeringsnyckeln {path} är okrypterad — den som kan läsa filen kan signera i "
-                f"organisationens namn; skydda den med en lösenfras och sätt lösenfrasen i miljövariabeln "
-                f"{env}"], []
-    if state is KeyState.UNREADABLE:
-        return [f"signeringsnyckeln {path} kan inte läsas — kontrollera filens rättigheter"], []
-    return [f"signeringsnyckeln {path} är krypterad men miljövariabeln {env} är tom (och ingen genererad "
-            f"lösenfras i {stored} öppnar den) — sätt nyckelns lösenfras i {env}"], []
 
 
 class Services:

@@ -108,7 +108,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     """Load and validate every file of the configuration."""
-    from service.bootstrap import check_config
+    from service.setup_check import check_config
 
     config = _config(args)
     notes: list[str] = []

@@ -17,8 +17,9 @@ from service.domain.document import (
     tidy,
 )
 from service.domain.htmltext import html_to_lines
+from service.mail.decoding import decode_bytes
 from service.mail.pdftext import PdfUnreadable, pdf_blocks
-from service.mail.reading import Attachment, decode_bytes
+from service.mail.reading import Attachment
 
 MAX_UNCOMPRESSED_BYTES = 30_000_000
 """A .docx/.odt that unpacks to more than this is refused without unpacking it."""

@@ -122,7 +122,7 @@ def test_unauthenticated_drafts_wait_for_confirmation_by_default(tmp_path):
     ],
 )
 def test_the_old_key_still_reads_and_is_called_deprecated(tmp_path, lines, expected):
-    from service.bootstrap import check_config
+    from service.setup_check import check_config
 
     config = load_config(_with_intake(tmp_path, lines))
     assert config.settings.intake.unauthenticated_sender == expected

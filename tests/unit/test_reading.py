@@ -11,7 +11,8 @@ import pytest
 
 from service.domain.document import HINT_HEADING
 from service.mail.attachments import UnreadableAttachment, attachment_lines
-from service.mail.reading import Attachment, MalformedMessage, decode_bytes, read_message
+from service.mail.decoding import decode_bytes
+from service.mail.reading import Attachment, MalformedMessage, read_message
 
 
 def raw_mail(body: bytes, charset: str | None, headers: str = "") -> bytes:

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from service import bootstrap
-from service.bootstrap import DEMO_PASSPHRASE_FILE, check_config, signer_for
+from service.bootstrap import DEMO_PASSPHRASE_FILE, signer_for
 from service.cli import main
 from service.config import Config
 from service.pdf.keys import (
@@ -27,6 +27,7 @@ from service.pdf.keys import (
 from service.pdf.render import render_minutes
 from service.pdf.sign import WrongPassphraseError
 from service.pdf.verify import verify_pdf
+from service.setup_check import check_config
 from tests.support.configs import make_config
 from tests.support.minutes import WORKPLACE, sample_minutes
 
