@@ -9,12 +9,14 @@ CONFIG ?= config
 RUN_PACKAGES  := python3 python3-venv python3-pip redis-server fonts-dejavu-core
 TEST_PACKAGES := $(RUN_PACKAGES) dovecot-imapd poppler-utils qpdf postgresql \
                  default-jre-headless libpdfbox2-java libfontbox2-java libcommons-logging-java \
-                 libactivation-java libjaxb-api-java chromium
+                 libactivation-java libjaxb-api-java chromium nodejs
 
 .PHONY: run test bench lint venv system-run system-test clean axe
 
+DEMO_ADMIN ?= demo.admin@exempelby.se
+
 run: system-run $(VENV)/.installed
-	$(BIN)/minnes run --config $(CONFIG)
+	$(BIN)/minnes run --config $(CONFIG) --admin $${MINNES_DEMO_ADMIN:-$(DEMO_ADMIN)}
 
 test: system-test $(VENV)/.installed node_modules/.installed
 	$(BIN)/pytest -q -p no:cacheprovider
@@ -43,6 +45,7 @@ venv: $(VENV)/.installed
 
 # axe-core and puppeteer-core (pinned in package-lock.json) for the accessibility checks.
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || sh scripts/ensure-packages npm
 	npm ci --no-audit --no-fund --ignore-scripts
 	@touch $@
 

@@ -166,17 +166,54 @@ def cmd_intake(args: argparse.Namespace) -> int:
 
 
 def cmd_web(args: argparse.Namespace) -> int:
-    """Serve the archive page."""
-    from workers.runner import run_web
+    """Serve the archive page under gunicorn."""
+    from service.config.loading import LOOPBACK
+    from service.web.serve import listen_address, serve
 
-    return run_web(_config(args), host=args.host, port=args.port)
+    config = _config(args)
+    host, _port = listen_address(config, args.host, args.port)
+    if config.settings.web.auth == "none" and host not in LOOPBACK:
+        raise UsageError(f'web.auth = "none" är bara tillåtet på 127.0.0.1, inte --host {host}'
+                         " — använd magic_link eller header")
+    return serve(config, host=args.host, port=args.port, workers=args.workers)
+
+
+DEMO_ADMIN_ENV = "MINNES_DEMO_ADMIN"
+"""Environment variable naming the demo admin of ``minnes run`` (like ``--admin``)."""
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the whole service on one machine."""
+    import os
+
+    from service.config.sections import env_name
     from workers.runner import run_all
 
-    return run_all(_config(args), sample=not args.no_sample)
+    admin = (args.admin or os.environ.get(DEMO_ADMIN_ENV, "")).strip().lower()
+    if admin:
+        if "@" not in admin:
+            raise UsageError(f"--admin {admin!r}: ange en e-postadress, t.ex. --admin du@exempelby.se")
+        # The children read their configuration themselves: name the admin for them as well.
+        key = env_name("web.admins")
+        named = [a.strip() for a in os.environ.get(key, "").split(",") if a.strip()]
+        if not named:
+            named = list(load_config(args.config).settings.web.admins)
+        os.environ[key] = ",".join(dict.fromkeys([*named, admin]))
+    return run_all(_config(args), sample=not args.no_sample, admin=admin)
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Rebuild the archive's search index from the stored minutes."""
+    from service.archive.search import reindex
+    from service.bootstrap import Services
+    from service.progress import Progress
+
+    config = _config(args)
+    languages = {wp_id: wp.language for wp_id, wp in config.workplaces.items()}
+    with Services(config, queue=False) as services:
+        count = reindex(services.db, Progress("sökindex"), languages)
+    print(f"sökindexet byggt: {count} versioner")
+    return EXIT_OK
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -233,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("run", cmd_run, "hela tjänsten på en maskin")
     p.add_argument("--no-sample", action="store_true", help="lägg inget exempelutkast i inkorgen")
+    p.add_argument("--admin", metavar="EMAIL", default=None,
+                   help=f"demoadministratör: får en engångslänk i terminalen (eller ${DEMO_ADMIN_ENV})")
     add("intake", cmd_intake, "bevaka brevlådan")
     p = add("sweep", cmd_sweep, "köa om ofärdigt arbete som databasen känner till")
     p.add_argument("--once", action="store_true", help="ett varv, sedan avsluta")
@@ -241,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("web", cmd_web, "arkivsidan")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
+    p.add_argument("--workers", type=int, default=None, help="antal gunicorn-processer")
     p = add("ingest", cmd_ingest, "lägg in meddelanden som om de kommit till brevlådan")
     p.add_argument("messages", nargs="+", metavar="MESSAGE.eml")
     p = add("structure", cmd_structure, "skriv ut strukturerade minnesanteckningar som JSON")
@@ -258,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("deliveries", cmd_deliveries, "en rad per mottagare")
     p.add_argument("minutes_id", type=int, metavar="MINUTES_ID")
     add("check-config", cmd_check_config, "kontrollera konfigurationen")
+    add("reindex", cmd_reindex, "bygg om arkivets sökindex från de lagrade minnesanteckningarna")
     return parser
 
 

@@ -132,28 +132,6 @@ def run_sweeper(config: Config, *, once: bool = False) -> int:
 # --------------------------------------------------------------------------- web
 
 
-def run_web(config: Config, *, host: str | None = None, port: int | None = None) -> int:
-    """Serve the archive page until stopped."""
-    from werkzeug.serving import make_server
-
-    from service.web import create_app
-
-    _logging()
-    listen_host, _, listen_port = config.settings.web.listen.rpartition(":")
-    host = host or listen_host or "127.0.0.1"
-    port = port or int(listen_port or 8080)
-    app = create_app(config)
-    server = make_server(host, port, app, threaded=True)
-    log.info("arkivsidan: http://%s:%s", host, port)
-    stop = threading.Event()
-    _stop_on_signals(stop)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    stop.wait()
-    server.shutdown()
-    return 0
-
-
 # --------------------------------------------------------------------------- run
 
 
@@ -282,7 +260,24 @@ def place_sample(config: Config) -> Path | None:
     return path
 
 
-def run_all(config: Config, *, sample: bool = True) -> int:
+def _print_demo_link(config: Config, admin: str) -> None:
+    """Print a one-time login link for the demo admin, once the page answers."""
+    from service.bootstrap import Services
+    from service.steps.login import demo_login_link
+    from service.web.serve import listen_address
+
+    host, port = listen_address(config, None, None)
+    for _ in range(150):
+        if _port_open(host, port):
+            break
+        time.sleep(0.2)
+    with Services(config, queue=False) as services:
+        link = demo_login_link(services, admin)
+    print(f"\nLogga in som {admin} (engångslänk i ett dygn, för den första webbläsare som öppnar den):"
+          f"\n\n    {link}\n", flush=True)
+
+
+def run_all(config: Config, *, sample: bool = True, admin: str = "") -> int:
     """Run intake, a worker, the sweeper and the web page, restarting any that dies, until Ctrl-C."""
     from service.bootstrap import Services, signer_for
 
@@ -292,6 +287,7 @@ def run_all(config: Config, *, sample: bool = True) -> int:
     redis_proc = None
     env = dict(os.environ)
     env["MINNES_CONFIG"] = str(config.directory)
+    env.setdefault("WEB_CONCURRENCY", "2")  # one machine: two gunicorn processes are plenty
     if not config.settings.redis.url:
         url, redis_proc = start_local_redis(config)
         env["MINNES_REDIS_URL"] = url
@@ -318,6 +314,10 @@ def run_all(config: Config, *, sample: bool = True) -> int:
     for name in commands:
         spawn(name)
     log.info("Minnes kör: arkivsidan %s — avsluta med Ctrl-C", config.settings.web.base_url)
+    if admin:
+        _print_demo_link(config, admin)
+    elif config.settings.web.auth == "magic_link":
+        log.info("logga in med en länk per e-post; för en demoadministratör: minnes run --admin DIN@ADRESS")
     try:
         while not stop.wait(0.5):
             for name, proc in list(procs.items()):
