@@ -6,7 +6,6 @@ import email
 import email.policy
 import html
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,11 +14,11 @@ from urllib.parse import urljoin, urlsplit
 
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from service.archive.db import Inbound, OutgoingMail
 from service.bootstrap import Services
 from service.config import Config
+from service.web.serve import serve_threaded
 from tests.support.configs import make_config
 from tests.support.drafts import authenticated, corpus_draft
 
@@ -46,14 +45,8 @@ def publish(services: Services, case: str, changes: tuple[tuple[bytes, bytes], .
 @contextmanager
 def served(app: Flask) -> Iterator[str]:
     """Serve ``app`` on a free loopback port in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serve_threaded(app) as base:
+        yield base
 
 
 ADMIN = "it.admin@exempelby.se"
