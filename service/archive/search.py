@@ -249,14 +249,23 @@ def _quoted(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def _page(s: Session, key: str, sql: str, where: str, params: dict, ranked: str,
-          newest: str) -> tuple[list[int], int]:
-    counted = int(s.execute(text(f"SELECT count(*) FROM (SELECT 1 {sql} WHERE {where} LIMIT :cap) AS t"),
-                            {**params, "cap": domain.HIT_CAP + 1}).scalar() or 0)
-    if not counted or params["offset"] >= counted:
+def _page(s: Session, key: str, sql: str, where: str, params: dict, ranked: str) -> tuple[list[int], int]:
+    """Return one page of keys and the hits counted (at most ``HIT_CAP + 1``).
+
+    One statement walks the hits newest first and stops after ``HIT_CAP + 1``: for a common word that
+    is the page itself (no count over every hit), for a rare one the index's few hits. Only when all
+    hits were counted does a second statement rank them.
+    """
+    newest = s.execute(text(f"SELECT {key} {sql} WHERE {where} ORDER BY {key} DESC LIMIT :cap"),
+                       {**params, "cap": domain.HIT_CAP + 1}).scalars().all()
+    counted, offset = len(newest), params["offset"]
+    if offset >= counted:
         return [], counted
-    order = ranked if counted <= domain.HIT_CAP else newest
-    keys = s.execute(text(f"SELECT {key} {sql} WHERE {where} ORDER BY {order} LIMIT :per OFFSET :offset"),
+    if counted > domain.HIT_CAP:
+        return list(newest[offset:offset + domain.PER_PAGE]), counted
+    if counted == 1:
+        return list(newest), counted
+    keys = s.execute(text(f"SELECT {key} {sql} WHERE {where} ORDER BY {ranked} LIMIT :per OFFSET :offset"),
                      {**params, "per": domain.PER_PAGE}).scalars().all()
     return list(keys), counted
 
@@ -269,7 +278,7 @@ def _find_sqlite(s: Session, groups: list[list[str]], wanted: list[str] | None, 
     where = f"{FTS_TABLE} MATCH :match" + (" AND rowid BETWEEN :low AND :high" if low is not None else "")
     params = {"match": match, "low": low, "high": high, "offset": offset}
     return _page(s, "rowid", f"FROM {FTS_TABLE}", where, params,
-                 f"bm25({FTS_TABLE}, 1.0, 0.0), rowid DESC", "rowid DESC")
+                 f"bm25({FTS_TABLE}, 1.0, 0.0), rowid DESC")
 
 
 def _find_pg(s: Session, query: str, wanted: list[str] | None, low: int | None, high: int | None,
@@ -281,5 +290,8 @@ def _find_pg(s: Session, query: str, wanted: list[str] | None, low: int | None, 
         tsq = f"({tsq} && to_tsquery('simple', :wps))"
         params["wps"] = " | ".join(domain.workplace_token(w) for w in wanted)
     where = f"vector @@ {tsq}" + (" AND key BETWEEN :low AND :high" if low is not None else "")
+    # The statements are prepared after a few runs; a generic plan cannot tell a common word from a rare
+    # one and bitmap-scans every hit of a common word, so each is planned for the words asked for.
+    s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     return _page(s, "key", "FROM minutes_search", where, params,
-                 f"ts_rank(vector, {tsq}) DESC, key DESC", "key DESC")
+                 f"ts_rank(vector, {tsq}) DESC, key DESC")

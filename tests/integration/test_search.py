@@ -156,6 +156,21 @@ def test_over_a_thousand_hits_are_capped_and_listed_newest_first(archive):
     assert "1 träff" in archive.get("/search?q=skyddsrond")
 
 
+def test_repeated_searches_keep_ranked_and_newest_first_orders(archive):
+    """Asked again and again (past the point where statements are prepared), the orders hold."""
+    archive.bulk(1005, A, "Budget för året.")
+    weak = archive.add(A, "2026-02-01", "Skyddsrond. " + "Annat att ta upp på mötet. " * 30)
+    strong = archive.add(A, "2025-02-01", "Skyddsrond, skyddsrond och åter skyddsrond.")
+    search.reindex(archive.services.db)
+    ranked = _hits(archive.get("/search?q=skyddsrond"))
+    assert sorted(ranked) == sorted([str(strong), str(weak)])
+    for _ in range(8):
+        first, second = archive.get("/search?q=budget"), archive.get("/search?q=budget&page=2")
+        newest = [int(i) for i in _hits(first) + _hits(second)]
+        assert len(newest) == 40 and newest == sorted(newest, reverse=True), "newest first over the cap"
+        assert _hits(archive.get("/search?q=skyddsrond")) == ranked, "ranked, the same every time"
+
+
 def test_hits_come_a_page_at_a_time(archive):
     archive.bulk(25, A, "Julbord på fredag.")
     search.reindex(archive.services.db)
