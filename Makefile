@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+EARK   := .venv-eark
 CONFIG ?= config
 
 RUN_PACKAGES  := python3 python3-venv python3-pip redis-server fonts-dejavu-core
@@ -18,7 +19,7 @@ DEMO_ADMIN ?= demo.admin@exempelby.se
 run: system-run $(VENV)/.installed
 	$(BIN)/minnes run --config $(CONFIG) --admin $${MINNES_DEMO_ADMIN:-$(DEMO_ADMIN)}
 
-test: system-test $(VENV)/.installed node_modules/.installed
+test: system-test $(VENV)/.installed node_modules/.installed $(EARK)/.installed
 	$(BIN)/pytest -q -p no:cacheprovider
 	$(BIN)/ruff check service workers tests bench
 	$(BIN)/lint-imports --no-cache
@@ -43,6 +44,12 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# eark-validator in a virtualenv of its own: it pins its own lxml. The tests find it at $(EARK).
+$(EARK)/.installed: requirements-eark.txt
+	@test -x $(EARK)/bin/python || $(PYTHON) -m venv $(EARK)
+	$(EARK)/bin/python -m pip install -q -r requirements-eark.txt
+	@touch $@
+
 # axe-core and puppeteer-core (pinned in package-lock.json) for the accessibility checks.
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || sh scripts/ensure-packages npm
@@ -54,4 +61,4 @@ axe: system-test $(VENV)/.installed node_modules/.installed
 	$(BIN)/pytest -q -p no:cacheprovider tests/integration/test_accessibility.py
 
 clean:
-	rm -rf $(VENV) var node_modules
+	rm -rf $(VENV) $(EARK) var node_modules

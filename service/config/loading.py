@@ -91,6 +91,21 @@ def _check_policies(settings: Settings, path: Path) -> None:
     if settings.intake.max_message_bytes <= 0:
         raise ConfigError(f"{path}: intake.max_message_bytes måste vara större än 0")
     _check_web(settings, path)
+    _check_storage_and_pace(settings, path)
+
+
+def _check_storage_and_pace(settings: Settings, path: Path) -> None:
+    """Refuse an object-storage URL that names no bucket, and negative limits."""
+    url = settings.storage.url.strip()
+    if url and (not url.startswith("s3://") or not url[len("s3://"):].split("/", 1)[0]):
+        raise ConfigError(
+            f'{path}: storage.url ska vara "s3://HINK/PREFIX" (eller tomt för mappen storage.path),'
+            f" fick {url!r}"
+        )
+    if settings.delivery.max_per_minute < 0:
+        raise ConfigError(f"{path}: delivery.max_per_minute måste vara 0 (ingen gräns) eller större")
+    if settings.retention.raw_message_days < 0 or settings.retention.minutes_years < 0:
+        raise ConfigError(f"{path}: retention.raw_message_days och retention.minutes_years får inte vara negativa")
 
 
 def listen_host(listen: str) -> str:

@@ -128,6 +128,19 @@ class StorageSettings:
     """What Minnes generates for itself (the local Redis password, the demo key's passphrase), in a
     0700 folder, each file 0600."""
 
+    url: str = ""
+    """``s3://BUCKET/PREFIX``: S3-compatible object storage; when set, objects go there and ``path``
+    is not used for them."""
+
+    endpoint_url: str = ""
+    """The S3 endpoint (MinIO, Ceph, a cloud); empty: the provider's default."""
+
+    access_key_env: str = "MINNES_S3_ACCESS_KEY"
+    """Environment variable holding the S3 access key."""
+
+    secret_key_env: str = "MINNES_S3_SECRET_KEY"
+    """Environment variable holding the S3 secret key."""
+
 
 @dataclass(frozen=True)
 class PrivacySettings:
@@ -186,6 +199,10 @@ class DeliverySettings:
     retry_base_seconds: float = 60.0
     """First wait after a temporary failure; it doubles with each attempt, up to an hour."""
 
+    max_per_minute: int = 0
+    """Pace every send of every worker together to at most this many in any 60 seconds (Microsoft
+    365: 30); 0: no limit."""
+
     verp: bool = False
     """Send with a per-recipient return path (``apt+bounce-<id>-<mac>@…``) so bounces name the delivery."""
 
@@ -211,6 +228,19 @@ class SigningSettings:
 
     signer_name: str = ""
     """Name shown in the visible signature; empty: the certificate's name."""
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """What ``minnes retention`` may remove (gallring)."""
+
+    raw_message_days: int = 365
+    """A raw draft email is removed this many days after its minutes were distributed, or after it
+    was rejected or expired."""
+
+    minutes_years: int = 0
+    """Minutes are removed this many years after their meeting; 0: kept for ever (bevaras). A
+    workplace may set its own ``retention_years``."""
 
 
 @dataclass(frozen=True)
@@ -280,6 +310,9 @@ class Settings:
 
     signing: SigningSettings = field(default_factory=SigningSettings)
     """PDF signing."""
+
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    """Retention (gallring)."""
 
     web: WebSettings = field(default_factory=WebSettings)
     """The archive page."""
