@@ -352,4 +352,4 @@ class Database:
 
 
 # Tables kept in modules of their own are part of the same schema.
-from service.archive import audit, logins  # noqa: E402, F401
+from service.archive import audit, logins, records  # noqa: E402, F401
