@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from service.archive.db import Database, SigningCertificate
-from service.archive.files import FileStore
+from service.archive.files import FileStore, Store
 from service.config import Config
 from service.domain.workplace import Workplace
 from service.fileio import write_atomically
@@ -194,6 +194,21 @@ def pdf_signer(config: Config, db: Database) -> SignPdf:
     return sign_pdf
 
 
+def open_store(config: Config) -> Store:
+    """Return where raw messages and PDFs are kept: the bucket of ``storage.url``, else the folder."""
+    storage = config.settings.storage
+    if not storage.url.strip():
+        return FileStore(storage.path)
+    from service.archive.objects import ObjectStore
+
+    return ObjectStore(
+        storage.url,
+        endpoint_url=storage.endpoint_url,
+        access_key=config.secret(storage.access_key_env),
+        secret_key=config.secret(storage.secret_key_env),
+    )
+
+
 def transport_factory(config: Config) -> Callable[[], Transport]:
     """Return what makes the configured mail transport (outbox folder or SMTP relay) when first needed."""
 
@@ -275,7 +290,7 @@ class Services:
         self.config = config
         self.db = Database(config.settings.database.url)
         self.db.create_schema()
-        self.files = FileStore(config.settings.storage.path)
+        self.files = open_store(config)
         if queue is True:
             queue = make_queue(config)
         elif queue is False:
@@ -291,7 +306,7 @@ class Services:
         )
         from service.reports import Reports
 
-        self.reports = Reports(self.db)
+        self.reports = Reports(self.db, files=self.files, signing_key=Path(config.settings.signing.pkcs12))
 
     def __enter__(self) -> Services:
         return self

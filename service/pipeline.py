@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from service.archive import claims
 from service.archive.claims import claimer_gone, dead_claimers, worker_identity
 from service.archive.db import Database, Delivery
-from service.archive.files import FileStore
+from service.archive.files import Store
 from service.config import Config
 from service.steps import accept as accept_step
 from service.steps import bounce as bounce_step
@@ -58,7 +58,7 @@ class Pipeline:
         self,
         config: Config,
         db: Database,
-        files: FileStore,
+        files: Store,
         queue: JobQueue,
         *,
         transport: Callable[[], Transport],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -24,6 +26,7 @@ from service.archive.db import (
     OutgoingMail,
     utcnow,
 )
+from service.archive.files import StorageError, Store
 
 STATE_NAMES: dict[str, str] = {
     InboundState.RECEIVED: "mottaget",
@@ -94,11 +97,37 @@ def _gate_line(m: MinutesRow, requests: list[GateRequest]) -> str:
     return f"väntar vid {where} på {waiting}" + (f"; har svarat: {done}" if done else "")
 
 
+NEEDS_PDF = (MinutesState.SIGNED, MinutesState.DISTRIBUTING, MinutesState.DISTRIBUTED)
+"""States of a version whose signed PDF must be in the store (it is mailed, shown and exported)."""
+
+NEEDS_RAW = (InboundState.RECEIVED, InboundState.PROCESSING)
+"""States of an inbound message whose raw bytes must be in the store (it is still to be processed)."""
+
+FILE_CHECK_LIMIT = 500
+"""How many of the newest stored files `minnes status` checks (one HEAD each on object storage)."""
+
+
+def signing_key_line(path: Path) -> str:
+    """Say where the signing key is configured and whether this process can read it."""
+    try:
+        if not path.exists():
+            return f"signeringsnyckeln {path} finns inte (den skapas som demonyckel vid första signeringen)"
+        if not path.is_file():
+            return f"signeringsnyckeln {path} är ingen fil"
+        if not os.access(path, os.R_OK):
+            return f"signeringsnyckeln {path} finns men kan inte läsas av den här användaren"
+    except OSError as exc:
+        return f"signeringsnyckeln {path} kan inte nås: {exc.strerror}"
+    return f"signeringsnyckeln {path} finns och kan läsas"
+
+
 class Reports:
     """Read-only views of the archive for administrators."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, files: Store | None = None, signing_key: Path | None = None) -> None:
         self.db = db
+        self.files = files
+        self.signing_key = signing_key
 
     def _counts(self, model, column) -> dict[str, int]:  # noqa: ANN001
         with self.db.session() as s:
@@ -116,6 +145,7 @@ class Reports:
             counts = self._counts(model, col)
             body = ", ".join(f"{STATE_NAMES.get(k, k)}: {v}" for k, v in sorted(counts.items())) or "inga"
             lines.append(f"{title}: {body}")
+        lines += self.missing_files()
         gated = self.gated()
         if gated:
             lines.append("")
@@ -127,6 +157,43 @@ class Reports:
             lines.append("Fastnat:")
             lines += [f"  {s}" for s in stuck]
         return "\n".join(lines)
+
+    def missing_files(self, limit: int = FILE_CHECK_LIMIT) -> list[str]:
+        """Return an error section naming each stored file that work still needs and the store lacks.
+
+        The PDFs of signed and distributed versions and the raw messages still to be processed are
+        checked, newest first and at most ``limit`` of each; nothing when every one is there.
+        """
+        if self.files is None:
+            return []
+        where = self.files.where
+        with self.db.session() as s:
+            pdfs = s.execute(
+                select(MinutesRow.id, MinutesRow.workplace_id, MinutesRow.meeting_date, MinutesRow.pdf_sha256)
+                .where(MinutesRow.state.in_(NEEDS_PDF), MinutesRow.pdf_sha256 != "")
+                .order_by(MinutesRow.id.desc()).limit(limit)
+            ).all()
+            pdf_total = s.scalar(select(func.count()).select_from(MinutesRow).where(
+                MinutesRow.state.in_(NEEDS_PDF), MinutesRow.pdf_sha256 != ""))
+            raws = s.execute(
+                select(Inbound.id, Inbound.message_id, Inbound.sha256)
+                .where(Inbound.state.in_(NEEDS_RAW)).order_by(Inbound.id.desc()).limit(limit)
+            ).all()
+        wanted = [(f"PDF för minnesanteckningar #{i} ({wp} {date or 'odaterat'})", key)
+                  for i, wp, date, key in pdfs]
+        wanted += [(f"inkommande #{i} ({mid or 'utan Message-ID'}), obehandlat", key) for i, mid, key in raws]
+        missing: list[str] = []
+        try:
+            for what, key in wanted:
+                if not self.files.exists(key):
+                    missing.append(f"  saknas: {what} — fil {key}")
+        except StorageError as exc:
+            return ["", f"FEL: filerna i {where} kunde inte kontrolleras: {exc}"]
+        if not missing:
+            return []
+        checked = f"de {limit} senaste av {pdf_total} PDF:er" if pdf_total > limit else "alla PDF:er"
+        return ["", f"FEL: {len(missing)} filer som arkivet hänvisar till saknas i {where} "
+                    f"(kontrollerade {checked} och de obehandlade meddelandena):"] + missing
 
     def gated(self, recent: dt.timedelta = dt.timedelta(days=30)) -> list[str]:
         """Return each version waiting at a gate and who it waits for, and those lately stopped or expired."""
@@ -171,12 +238,7 @@ class Reports:
                     MinutesRow.created_at < limit,
                 )
             ):
-                out.append(
-                    f"minnesanteckningar #{m.id} ({m.workplace_id} {m.meeting_date}): "
-                    f"{STATE_NAMES.get(m.state, m.state)} sedan {m.created_at:%Y-%m-%d %H:%M} "
-                    "men inte utskickade — kontrollera signeringsnyckeln (minnes check-config) "
-                    "och workerns logg"
-                )
+                out.append(self._undistributed_line(m))
             for d in s.scalars(
                 select(Delivery).where(
                     Delivery.state.in_(OPEN_STATES),
@@ -193,6 +255,17 @@ class Reports:
             for d in s.scalars(select(Delivery).where(Delivery.state == DeliveryState.FAILED)):
                 out.append(f"utskick #{d.minutes_id} till {d.email}: misslyckades — {d.last_answer or '–'}")
         return out
+
+    def _undistributed_line(self, m: MinutesRow) -> str:
+        """Say that one version was structured or signed but never went out, and where to look."""
+        what = f"minnesanteckningar #{m.id} ({m.workplace_id} {m.meeting_date or 'odaterat'})"
+        if m.state == MinutesState.STRUCTURED:
+            key = signing_key_line(self.signing_key) if self.signing_key else "signeringsnyckeln"
+            return (f"{what}: strukturerade sedan {m.created_at:%Y-%m-%d %H:%M} men aldrig signerade eller "
+                    f"utskickade — {key}; kör minnes check-config och läs workerns logg")
+        since = m.signed_at or m.created_at
+        return (f"{what}: signerade sedan {since:%Y-%m-%d %H:%M} men inte utskickade — körs någon worker? "
+                "Läs workerns logg")
 
     def deliveries_text(self, minutes_id: int) -> str | None:
         """Return one line per recipient of one minutes version, or None when it does not exist."""

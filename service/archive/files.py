@@ -1,15 +1,69 @@
-"""Content-addressed file storage for raw messages and PDFs."""
+"""Content-addressed storage for raw messages and PDFs: the interface, and the folder that keeps them.
+
+Every store keeps bytes under their hex SHA-256 and hands them back only when they still hash to it.
+A caller stores the bytes before it writes the database row that names their key. The folder is
+:class:`FileStore`; S3-compatible object storage is :class:`service.archive.objects.ObjectStore`.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from service.fileio import fsync_dir, write_atomically
+
+_HEX = frozenset("0123456789abcdef")
 
 
 class StorageError(Exception):
     """A file could not be stored or read."""
+
+
+class MissingObject(StorageError):
+    """No file is stored under a key."""
+
+
+class CorruptObject(StorageError):
+    """What a key returned does not hash to the key."""
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Keep blobs under their SHA-256; writing the same bytes twice is harmless."""
+
+    @property
+    def where(self) -> str:
+        """Return where the blobs are kept, for messages (a folder, or s3://bucket/prefix)."""
+
+    def put(self, data: bytes) -> str:
+        """Store bytes durably and return their key (the hex SHA-256)."""
+
+    def get(self, key: str) -> bytes:
+        """Return the bytes stored under a key, checked against it."""
+
+    def exists(self, key: str) -> bool:
+        """Tell whether a key is stored."""
+
+    def delete(self, key: str) -> None:
+        """Remove what a key names; a key already gone is no error."""
+
+
+def check_key(key: str) -> str:
+    """Return a key when it is a lower-case hex SHA-256, else raise StorageError."""
+    if not isinstance(key, str) or len(key) != 64 or not _HEX.issuperset(key):
+        raise StorageError(f"ogiltig filnyckel: {key!r}")
+    return key
+
+
+def checked(key: str, data: bytes, where: str) -> bytes:
+    """Return data read for a key when it hashes to the key, else raise CorruptObject."""
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != key:
+        raise CorruptObject(
+            f"filen {key} i {where} är skadad: innehållet har kontrollsumman {actual}, inte sin nyckel"
+        )
+    return data
 
 
 def _make_dirs(path: Path) -> None:
@@ -36,9 +90,13 @@ class FileStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
+    @property
+    def where(self) -> str:
+        """Return the folder."""
+        return str(self.root)
+
     def _path(self, key: str) -> Path:
-        if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
-            raise StorageError(f"ogiltig filnyckel: {key!r}")
+        check_key(key)
         return self.root / key[:2] / key[2:4] / key
 
     def put(self, data: bytes) -> str:
@@ -60,12 +118,27 @@ class FileStore:
         return key
 
     def get(self, key: str) -> bytes:
-        """Return the bytes stored under a key."""
+        """Return the bytes stored under a key, checked against it."""
+        path = self._path(key)
         try:
-            return self._path(key).read_bytes()
+            data = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise MissingObject(f"filen {key} saknas i arkivet ({self.root})") from exc
         except OSError as exc:
-            raise StorageError(f"filen {key} saknas i arkivet: {exc.strerror}") from exc
+            raise StorageError(f"filen {key} kan inte läsas i {self.root}: {exc.strerror}") from exc
+        return checked(key, data, self.where)
 
     def exists(self, key: str) -> bool:
         """Tell whether a key is stored."""
         return self._path(key).exists()
+
+    def delete(self, key: str) -> None:
+        """Remove the file of a key and fsync its folder; a file already gone is no error."""
+        path = self._path(key)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StorageError(f"kunde inte ta bort filen {key} i {self.root}: {exc.strerror}") from exc
+        fsync_dir(path.parent)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from service.archive.claims import RetryPolicy
 from service.archive.db import Database
-from service.archive.files import FileStore
+from service.archive.files import Store
 from service.config import Config
 from service.domain.workplace import Workplace
 
@@ -61,7 +61,7 @@ class StepContext:
     db: Database
     """The archive database: the source of truth."""
 
-    files: FileStore
+    files: Store
     """Raw messages and PDFs, by sha256."""
 
     queue: JobQueue
