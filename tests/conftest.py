@@ -9,6 +9,7 @@ import pytest
 from tests.support.dovecot import dovecot  # noqa: F401 - fixture
 from tests.support.postgres import database_url, postgres_server  # noqa: F401 - fixtures
 from tests.support.redis import redis_server  # noqa: F401 - fixture
+from tests.support.s3 import s3_bucket, s3_server, storage_backend, store  # noqa: F401 - fixtures
 from tests.support.smtp import smtp_sink  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[1]

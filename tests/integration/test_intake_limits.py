@@ -74,9 +74,10 @@ class RecordingQueue:
 
 
 @pytest.fixture
-def services(tmp_path, database_url) -> Iterator[Services]:  # noqa: ANN001
-    config = make_config(tmp_path / "config", database_url=database_url)
+def services(tmp_path, database_url, storage_backend) -> Iterator[Services]:  # noqa: ANN001
+    config = make_config(tmp_path / "config", database_url=database_url, **storage_backend)
     with Services(config, queue=RecordingQueue()) as s:
+        s.files.exists("0" * 64)  # an S3 client loads botocore's models once, before memory is measured
         yield s
 
 

@@ -19,8 +19,13 @@ def write_config(
     database_url: str | None = None,
     imap: dict | None = None,
     extra: str = "",
+    storage_url: str = "",
+    storage_endpoint: str = "",
 ) -> Path:
-    """Write minnes.toml plus the corpus workplaces into ``folder``; return the folder."""
+    """Write minnes.toml plus the corpus workplaces into ``folder``; return the folder.
+
+    ``storage_url`` and ``storage_endpoint`` put the files in S3-compatible object storage.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copytree(CORPUS_CONFIG / "workplaces", folder / "workplaces", dirs_exist_ok=True)
     var = folder / "var"
@@ -52,6 +57,8 @@ url = "{database_url or f"sqlite:///{var}/minnes.db"}"
 
 [storage]
 path = "{var}/files"
+url = "{storage_url}"
+endpoint_url = "{storage_endpoint}"
 
 [delivery]
 {delivery}

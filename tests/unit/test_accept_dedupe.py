@@ -29,9 +29,9 @@ class RecordingQueue:
 
 
 @pytest.fixture
-def rig(tmp_path, database_url) -> Iterator[tuple[Services, RecordingQueue]]:  # noqa: ANN001
+def rig(tmp_path, database_url, storage_backend) -> Iterator[tuple[Services, RecordingQueue]]:  # noqa: ANN001
     queue = RecordingQueue()
-    config = make_config(tmp_path / "config", database_url=database_url)
+    config = make_config(tmp_path / "config", database_url=database_url, **storage_backend)
     with Services(config, queue=queue) as services:
         yield services, queue
 

@@ -6,20 +6,83 @@ import hashlib
 
 import pytest
 
-from service.archive.files import FileStore, StorageError
+from service.archive.files import CorruptObject, FileStore, MissingObject, StorageError, Store
+from service.archive.objects import Location, ObjectStore
+from tests.support.s3 import Bucket
 from workers.maildir import MaildirIntake, deliver_to_maildir
 
 
-def test_file_store_is_content_addressed_and_idempotent(tmp_path):
-    store = FileStore(tmp_path)
+def test_store_is_content_addressed_and_idempotent(store: Store):
+    assert isinstance(store, Store)
     key = store.put(b"hej")
     assert key == hashlib.sha256(b"hej").hexdigest()
     assert store.put(b"hej") == key
     assert store.get(key) == b"hej"
-    with pytest.raises(StorageError):
+    assert store.exists(key) and not store.exists("0" * 64)
+    with pytest.raises(MissingObject):
         store.get("0" * 64)
+    for bad in ("../etc/passwd", "A" * 64, "0" * 63, ""):
+        with pytest.raises(StorageError):
+            store.get(bad)
+        with pytest.raises(StorageError):
+            store.exists(bad)
+
+
+def test_store_keeps_bytes_exactly_and_deletes_them(store: Store):
+    data = bytes(range(256)) * 1000 + b"\r\n.\r\n"
+    key = store.put(data)
+    other = store.put(b"annat")
+    assert store.get(key) == data
+    store.delete(key)
+    assert not store.exists(key) and store.exists(other)
+    with pytest.raises(MissingObject):
+        store.get(key)
+    store.delete(key)  # already gone: no error
+    assert store.put(data) == key and store.get(key) == data  # stored again after removal
+
+
+def _damage(store: Store, key: str, data: bytes) -> None:
+    """Overwrite what a key names behind the store's back."""
+    if isinstance(store, FileStore):
+        path = store.root / key[:2] / key[2:4] / key
+        path.chmod(0o600)
+        path.write_bytes(data)
+    else:
+        assert isinstance(store, ObjectStore)
+        store.client().put_object(Bucket=store.location.bucket, Key=store.location.key(key), Body=data)
+
+
+def test_store_refuses_bytes_that_no_longer_hash_to_their_key(store: Store):
+    key = store.put(b"signerad pdf")
+    _damage(store, key, b"signerad pdf, andrad")
+    with pytest.raises(CorruptObject, match=key):
+        store.get(key)
+
+
+def test_object_keys_are_the_hash_under_the_prefix(s3_bucket: Bucket):
+    key = s3_bucket.store().put(b"hej")
+    assert s3_bucket.keys() == [f"arkiv/{key[:2]}/{key[2:4]}/{key}"]
+    assert Location.parse("s3://hink").key(key) == f"{key[:2]}/{key[2:4]}/{key}"
+    assert Location.parse("s3://hink/a/b/").key(key).startswith("a/b/")
     with pytest.raises(StorageError):
-        store.get("../etc/passwd")
+        Location.parse("s3:///utan-hink")
+
+
+def test_object_store_errors_are_storage_errors_without_the_secret(s3_bucket: Bucket):
+    from tests.support.redis import free_port
+
+    wrong_bucket = ObjectStore("s3://finns-inte/x", endpoint_url=s3_bucket.server.endpoint,
+                               access_key="a", secret_key="hemlig-nyckel")
+    with pytest.raises(StorageError) as err:
+        wrong_bucket.put(b"hej")
+    assert "hemlig-nyckel" not in str(err.value) and "s3://finns-inte/x" in str(err.value)
+    with pytest.raises(StorageError):
+        wrong_bucket.check_bucket()
+    nobody = ObjectStore(s3_bucket.url, endpoint_url=f"http://127.0.0.1:{free_port()}",
+                         access_key="a", secret_key="hemlig-nyckel", timeout=2)
+    with pytest.raises(StorageError) as err:
+        nobody.exists("0" * 64)
+    assert "hemlig-nyckel" not in str(err.value)
 
 
 def test_maildir_acknowledges_only_what_was_accepted(tmp_path):
