@@ -213,10 +213,12 @@ def transport_factory(config: Config) -> Callable[[], Transport]:
     """Return what makes the configured mail transport (outbox folder or SMTP relay) when first needed."""
 
     def make() -> Transport:
+        from service.mail.pacing import paced
         from service.mail.transport import make_transport
 
         delivery = config.settings.delivery
-        return make_transport(delivery, config.secret(delivery.smtp.password_env))
+        transport = make_transport(delivery, config.secret(delivery.smtp.password_env))
+        return paced(transport, delivery, config.settings.redis.url)  # as it is when max_per_minute = 0
 
     return make
 

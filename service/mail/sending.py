@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from service.domain.throttling import THROTTLE_WAIT_SECONDS, Hold, is_throttling
 from service.mail.wire import Mail
 
 OUTCOMES = ("sent", "deferred", "failed")
@@ -27,6 +28,13 @@ class SendResult:
     answer: str
     """The server's reply (``250 2.0.0 Ok: queued as …``), or what went wrong on our side."""
 
+    hold: Hold | None = None
+    """Set on a ``deferred`` result that is no failed attempt: the relay throttled, or our pace held
+    the message back; it is tried again after :attr:`wait` seconds, the attempt not counted."""
+
+    wait: float = 0.0
+    """With :attr:`hold`: seconds to wait before this message is tried again."""
+
     @property
     def sent(self) -> bool:
         """Tell whether the server accepted the message."""
@@ -34,7 +42,11 @@ class SendResult:
 
 
 def classify(code: int, answer: str | bytes) -> SendResult:
-    """Turn an SMTP reply into a result: 2xx sent, 5xx failed, anything else deferred."""
+    """Turn an SMTP reply into a result: 2xx sent, 5xx failed, anything else deferred.
+
+    A throttling answer (:func:`~service.domain.throttling.is_throttling`) is deferred and held: it is
+    retried after a short wait without counting an attempt.
+    """
     text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
     text = " ".join(text.split())
     reply = f"{code} {text}".strip()
@@ -42,6 +54,8 @@ def classify(code: int, answer: str | bytes) -> SendResult:
         return SendResult("sent", reply)
     if 500 <= code < 600:
         return SendResult("failed", reply)
+    if is_throttling(code, text):
+        return SendResult("deferred", reply, Hold.THROTTLED, THROTTLE_WAIT_SECONDS)
     return SendResult("deferred", reply)
 
 

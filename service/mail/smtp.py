@@ -59,6 +59,8 @@ class SmtpSession:
         """Set when connecting timed out: the rest of the session defers at once instead of waiting."""
         self._meanwhile: Meanwhile | None = None
         self._before_end: Meanwhile | None = None
+        self._closing: SendResult | None = None
+        """The server's 421 to MAIL in the current send, kept for when reopening does not help."""
 
     # -- connection
 
@@ -135,6 +137,7 @@ class SmtpSession:
     def _send(self, sender: str, recipient: str, data: bytes) -> SendResult:
         """Send on the open connection (opening or reopening it), under the send's deadline."""
         for attempt in (1, 2):
+            self._closing = None
             conn, reused, problem = self._ensure()
             if conn is None:
                 assert problem is not None
@@ -147,6 +150,8 @@ class SmtpSession:
                 self._drop()
                 if reused and attempt == 1 and not self._watchdog.fired:
                     continue  # the server closed an idle or reused connection: reopen once
+                if self._closing is not None and not self._watchdog.fired:
+                    return self._closing  # a 421 to MAIL on a fresh connection: the relay throttles
                 return SendResult("deferred", describe(exc, self.settings))
             except (smtplib.SMTPException, OSError) as exc:
                 self._drop()
@@ -172,7 +177,8 @@ class SmtpSession:
         code, answer = conn.mail(sender, options)
         if code == 421:  # the server is closing the channel (often an idle timeout): reopen, try again
             self._drop()
-            raise smtplib.SMTPServerDisconnected(classify(code, answer).answer)
+            self._closing = classify(code, answer)
+            raise smtplib.SMTPServerDisconnected(self._closing.answer)
         if code != 250:
             return self._refused(conn, code, answer)
         code, answer = conn.rcpt(recipient)

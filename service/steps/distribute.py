@@ -7,6 +7,7 @@ current one (the fan-out, :class:`Fanout`).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,24 +15,28 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.archive import claims
 from service.archive.claims import MinutesState
 from service.archive.db import ArchiveError, Delivery, MinutesRow, utcnow
+from service.domain.throttling import Hold
 from service.domain.workplace import Workplace
 from service.steps import settle
 from service.steps.context import StepContext, SweepTimes, Unfinished
+from service.steps.mail import outcome_values
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from sqlalchemy.engine import Connection
     from sqlalchemy.orm import Session
 
     from service.mail.compose import DistributionBatch
+    from service.mail.sending import SendResult
     from service.mail.transport import WireMessage
+
+HOLD_CHUNK = 500
+"""Deliveries put back per statement when the pace holds a fan-out back."""
 
 CLAIMED_AHEAD = 2
 """Deliveries a fan-out holds claimed beyond the one being sent: the next is known (and composed) while
@@ -122,9 +127,12 @@ def distribute(ctx: StepContext, minutes_id: int) -> int:
                 )
                 sent += result.outcome == "sent"
                 if recording is not None:
-                    got = recording.result()
+                    got, recording = recording.result(), None
                     claimed.extend([got] if got else [])
-                recording = fanout.record((current, result.outcome, result.answer), claimed)
+                if result.hold is Hold.PACED:  # nothing went out: the pace has no room for a while
+                    fanout.hold_back([current, *claimed], result)
+                    break
+                recording = fanout.record((current, result), claimed)
     settle.settle(ctx, minutes_id)
     return sent
 
@@ -183,7 +191,7 @@ class Fanout:
             started.append(got)
         return started
 
-    def record(self, done: tuple[Claim, str, str], ahead: Iterable[Claim]) -> Future[Claim | None]:
+    def record(self, done: tuple[Claim, SendResult], ahead: Iterable[Claim]) -> Future[Claim | None]:
         """Record a mail and claim one more, in the fan-out's thread while the next mail travels."""
         assert self._thread is not None, "record() outside 'with Fanout(...)'"
         return self._thread.submit(self.step, done, [c.due.id for c in ahead])
@@ -207,7 +215,7 @@ class Fanout:
         member = self.members.get(due.email) or Member(name=due.name, email=due.email, role=due.role)
         return WireMessage(self.batch.wire(member), self.batch.sender_address, self.batch.message_id(member))
 
-    def step(self, done: tuple[Claim, str, str] | None, ahead: list[int]) -> Claim | None:
+    def step(self, done: tuple[Claim, SendResult] | None, ahead: list[int]) -> Claim | None:
         """Record the mail just sent and claim the next due one, in one transaction; None when done.
 
         The claims of ``ahead`` (claimed, not yet sent) are renewed, so that they never look stale to
@@ -218,10 +226,8 @@ class Fanout:
             assert conn is not None, "step() outside 'with Fanout(...)'"
             with conn.begin():
                 if done is not None:
-                    claim, outcome, answer = done
-                    values = claims.attempt_values(
-                        self.policy, claim.attempts, claim.created_at, outcome, answer, utcnow()
-                    )
+                    claim, result = done
+                    values = outcome_values(self.policy, claim.attempts, claim.created_at, result, utcnow())
                     claims.record(conn, Delivery, claim.due.id, values)
                 for ident in ahead:
                     conn.execute(
@@ -232,6 +238,37 @@ class Fanout:
                     if got is not None:
                         return got
                 return None
+        except SQLAlchemyError as exc:
+            raise ArchiveError(f"databasfel: {exc}") from exc
+
+    def hold_back(self, held: list[Claim], result: SendResult) -> None:
+        """Put the claimed mails and the rest of the fan-out back until the pace has room again.
+
+        The claimed ones get their attempt back; the unclaimed ones that are still due wait as long,
+        so that no job is asked for them before a slot can free (the sweeper asks again then).
+        """
+        assert self._thread is not None, "hold_back() outside 'with Fanout(...)'"
+        rest = [due.id for due in self.queue]
+        self.queue.clear()
+        self._thread.submit(self._hold_back, held, result, rest).result()
+
+    def _hold_back(self, held: list[Claim], result: SendResult, rest: list[int]) -> None:
+        try:
+            conn = self._conn
+            assert conn is not None, "hold_back() outside 'with Fanout(...)'"
+            now = utcnow()
+            with conn.begin():
+                for claim in held:
+                    values = outcome_values(self.policy, claim.attempts, claim.created_at, result, now)
+                    claims.record(conn, Delivery, claim.due.id, values)
+                until = now + dt.timedelta(seconds=result.wait)
+                for start in range(0, len(rest), HOLD_CHUNK):
+                    conn.execute(
+                        update(Delivery)
+                        .where(Delivery.id.in_(rest[start:start + HOLD_CHUNK]), claims.due(Delivery, now))
+                        .values(next_attempt_at=until)
+                        .execution_options(synchronize_session=False)
+                    )
         except SQLAlchemyError as exc:
             raise ArchiveError(f"databasfel: {exc}") from exc
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 from email.message import EmailMessage
@@ -10,12 +11,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 
 from service.archive import claims
-from service.archive.claims import MailState
+from service.archive.claims import MailState, RetryPolicy, SendState
 from service.archive.db import OutgoingMail, utcnow
+from service.domain.throttling import gives_up
 from service.steps.context import StepContext, SweepTimes, Unfinished
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    from service.mail.sending import SendResult
 
 
 def queue_mail(s: Session, key: str, kind: str, recipient: str, msg: EmailMessage) -> int | None:
@@ -40,9 +44,7 @@ def send_mail(ctx: StepContext, mail_id: int) -> None:
         result = session.send(msg, recipient)
     with ctx.db.session() as s:
         row = s.get(OutgoingMail, mail_id)
-        values = claims.attempt_values(
-            ctx.retry_policy(), row.attempts, row.created_at, result.outcome, result.answer, utcnow()
-        )
+        values = outcome_values(ctx.retry_policy(), row.attempts, row.created_at, result, utcnow())
         values.pop("updated_at")  # outgoing mail keeps no such column
         claims.record(s, OutgoingMail, mail_id, values)
         if carries_tokens(row.raw) and values.get("state") in (MailState.SENT, MailState.FAILED):
@@ -50,6 +52,29 @@ def send_mail(ctx: StepContext, mail_id: int) -> None:
                 update(OutgoingMail).where(OutgoingMail.id == mail_id).values(raw=redacted(row.raw))
                 .execution_options(synchronize_session=False)
             )  # a sent request's tokens live only in the recipient's mailbox
+
+
+def outcome_values(
+    policy: RetryPolicy, attempts: int, created_at: dt.datetime, result: SendResult, now: dt.datetime
+) -> dict[str, object]:
+    """Return a row's new column values after one send; a held one (throttled, paced) is no attempt.
+
+    A held message is due again after its short wait, its attempt given back (no doubled backoff, no
+    step towards giving up); only a relay that throttles past the whole retry window fails it.
+    """
+    if result.hold is None:
+        return claims.attempt_values(policy, attempts, created_at, result.outcome, result.answer, now)
+    past = now >= created_at + dt.timedelta(hours=policy.give_up_hours)
+    if gives_up(result.hold, past_retry_window=past):
+        return claims.attempt_values(policy, attempts, created_at, "deferred", result.answer, now)
+    return {
+        "state": SendState.DEFERRED,
+        "attempts": max(attempts - 1, 0),
+        "next_attempt_at": now + dt.timedelta(seconds=result.wait),
+        "last_answer": (result.answer or "")[:2000],
+        "claimed_at": None,
+        "updated_at": now,
+    }
 
 
 TOKEN_HEADERS = ("Message-ID", "In-Reply-To", "References")
