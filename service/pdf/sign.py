@@ -1,4 +1,9 @@
-"""Sign minutes PDFs with the organisation's key: PAdES B-B, or B-T with a time-stamping service."""
+"""Sign minutes PDFs with the organisation's key: PAdES B-B, or B-LTA with a time-stamping service.
+
+With ``[signing] tsa_url`` the signature carries a time-stamp token (B-T); the certificates and the
+revocation answers (CRL or OCSP, fetched from the addresses in the certificates) go into the document's
+security store (DSS, B-LT); a document time stamp over all of it comes last (B-LTA).
+"""
 
 from __future__ import annotations
 
@@ -19,15 +24,22 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import pkcs12
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.validation.dss import DocumentSecurityStore, collect_validation_info
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator import errors as cv_errors
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from service.domain.wording import DEFAULT_LANGUAGE
 from service.pdf.pdfa import SIGNATURE_FIELD
 from service.pdf.prepared import NotPreparedError, TemplateCache, find_prepared_field, write_signed
+from service.pdf.signatures import chain_tops
 from service.pdf.stamp import TIMESTAMP_FORMAT, MinnesStampStyle, local_time
 
 log = logging.getLogger(__name__)
@@ -40,6 +52,19 @@ BYTES_RESERVED = 12_288
 
 BYTES_RESERVED_TSA = 24_576
 """Space for the CMS signature with a time-stamp token."""
+
+BYTES_RESERVED_DOC_TS = 16_384
+"""Space for the document time stamp (a time-stamp token and the TSA's certificates)."""
+
+DOC_TIMESTAMP_FIELD = "Tidsstampel"
+"""Name of the (invisible) field of the document time stamp."""
+
+_VALIDATION_ERRORS = (
+    cv_errors.PathError, cv_errors.ValidationError, cv_errors.CRLValidationError,
+    cv_errors.OCSPValidationError, PyHankoSigningError, timestamps.TimestampRequestError, PdfError,
+    OSError, ValueError,
+)
+"""What gathering the validation data or the document time stamp may raise."""
 
 
 class SigningError(RuntimeError):
@@ -148,6 +173,7 @@ class Signer:
                  signer_name: str = "") -> None:
         self._signer = signer
         self._certificate = certificate
+        self._chain = [c for c in signer.cert_registry] if signer.cert_registry is not None else []
         self._timestamper = timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None
         self.name = signer_name or _common_name(certificate)
         self._stamps = TemplateCache()
@@ -213,8 +239,23 @@ class Signer:
         """The signing certificate."""
         return self._certificate
 
+    @property
+    def long_term(self) -> bool:
+        """Signatures get validation data and a document time stamp (PAdES B-LTA)."""
+        return self._timestamper is not None
+
     def sign(self, pdf: bytes, *, verify_url: str | None = None, language: str = DEFAULT_LANGUAGE) -> bytes:
-        """Sign the PDF (PAdES), filling the prepared signature field with a block in the language."""
+        """Sign the PDF (PAdES), filling the prepared signature field with a block in the language.
+
+        With a time-stamping service the result is PAdES B-LTA (see :meth:`_add_long_term_data`).
+        """
+        signed = self._sign_b_t(pdf, verify_url=verify_url, language=language)
+        if self._timestamper is None:
+            return signed
+        return self._add_long_term_data(signed)
+
+    def _sign_b_t(self, pdf: bytes, *, verify_url: str | None, language: str) -> bytes:
+        """Sign: B-B, or B-T with a time-stamping service."""
         try:
             field = find_prepared_field(pdf)
         except NotPreparedError as exc:
@@ -286,6 +327,80 @@ class Signer:
             return out.getvalue()
         except (PdfError, PyHankoSigningError, timestamps.TimestampRequestError, OSError, ValueError) as exc:
             raise SigningError(f"Kunde inte signera PDF:en: {exc}") from exc
+
+
+    def _add_long_term_data(self, signed: bytes) -> bytes:
+        """Add the validation data of the last signature (DSS) and a document time stamp over it.
+
+        The certificates come from the signature, its time-stamp token and the PKCS#12 file; the CRLs
+        or OCSP answers are fetched from the addresses the certificates name. A certificate whose
+        revocation status cannot be found, or that is revoked, stops the signing: a file that claims
+        to outlive its key must carry the proof.
+        """
+        assert self._timestamper is not None
+        try:
+            reader = PdfFileReader(io.BytesIO(signed), strict=False)
+            sig = reader.embedded_regular_signatures[-1]
+            certs = list(self._chain)
+            certs += _signed_data_certs(sig.signed_data)
+            for tst in extract_tst_data_iter(sig.signer_info, signed=False):
+                certs += _signed_data_certs(tst)
+            context = ValidationContext(
+                trust_roots=chain_tops(certs), other_certs=certs, allow_fetching=True,
+                revocation_mode="hard-fail",
+            )
+            paths = asyncio.run(collect_validation_info(sig, context))
+            # Revision 1: the DSS, and the empty appearance the time-stamp field will show. An appearance
+            # written with the time stamp would count as form filling; one from before is allowed.
+            writer = IncrementalPdfFileWriter(io.BytesIO(signed), strict=False)
+            DocumentSecurityStore.supply_dss_in_writer(
+                writer, sig.pkcs7_content.hex().encode("ascii"), paths=paths, validation_context=context)
+            appearance = writer.add_object(_empty_appearance())
+            with_dss = io.BytesIO()
+            writer.write(with_dss)
+            # Revision 2: the document time stamp (its TSA's validation data goes into the DSS with it).
+            writer = IncrementalPdfFileWriter(with_dss, strict=False)
+            _add_invisible_field(writer, DOC_TIMESTAMP_FIELD, appearance)
+            out = signers.PdfTimeStamper(self._timestamper, field_name=DOC_TIMESTAMP_FIELD).timestamp_pdf(
+                writer, "sha256", validation_context=context, bytes_reserved=BYTES_RESERVED_DOC_TS,
+            )
+            return out.getvalue()
+        except cv_errors.RevokedError as exc:
+            raise SigningError(f"Signeringscertifikatet är återkallat: {exc}") from exc
+        except _VALIDATION_ERRORS as exc:
+            raise SigningError(
+                "Kunde inte lägga till valideringsdata och dokumenttidsstämpel (PAdES B-LTA): "
+                f"{exc}. Kontrollera [signing] tsa_url och att spärrlistorna (CRL/OCSP) i "
+                "certifikaten går att nå."
+            ) from exc
+
+
+def _empty_appearance() -> generic.StreamObject:
+    """An empty form XObject: the appearance of an invisible widget (PDF/A wants one on every widget)."""
+    return generic.StreamObject({
+        generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
+        generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
+        generic.pdf_name("/BBox"): generic.ArrayObject([generic.NumberObject(0)] * 4),
+        generic.pdf_name("/Resources"): generic.DictionaryObject(),
+    }, stream_data=b"")
+
+
+def _add_invisible_field(writer: IncrementalPdfFileWriter, name: str, appearance: generic.Reference) -> None:
+    """Add an empty invisible signature field, printable, showing ``appearance``."""
+    fields.append_signature_field(writer, fields.SigFieldSpec(name, on_page=0))
+    for field_name, _value, ref in fields.enumerate_sig_fields(writer, filled_status=False):
+        if field_name == name:
+            ref.get_object()[generic.pdf_name("/AP")] = generic.DictionaryObject(
+                {generic.pdf_name("/N"): appearance})
+
+
+def _signed_data_certs(signed_data: object) -> list[asn1_x509.Certificate]:
+    """The X.509 certificates a CMS SignedData carries."""
+    out = []
+    for choice in signed_data["certificates"] or []:  # type: ignore[index]
+        if choice.name == "certificate":
+            out.append(choice.chosen)
+    return out
 
 
 def _fresh_suffix(writer: IncrementalPdfFileWriter) -> str:

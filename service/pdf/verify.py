@@ -32,6 +32,23 @@ LOCAL_ZONE = "Europe/Stockholm"
 """The zone signing times are shown in."""
 
 
+LEVEL_B = "B-B"
+"""PAdES baseline: a signature, no time stamp."""
+LEVEL_T = "B-T"
+"""PAdES baseline with a signature time stamp."""
+LEVEL_LT = "B-LT"
+"""B-T plus the validation data (certificates, CRL or OCSP answers) in the document security store."""
+LEVEL_LTA = "B-LTA"
+"""B-LT plus a document time stamp over it: verifiable after the signing certificate expired."""
+
+LEVEL_TEXT = {
+    LEVEL_B: "signatur utan tidsstämpel",
+    LEVEL_T: "signatur med tidsstämpel",
+    LEVEL_LT: "signatur med tidsstämpel och inbäddad valideringsdata",
+    LEVEL_LTA: "signatur med tidsstämpel, inbäddad valideringsdata och dokumenttidsstämpel (långtidsgiltig)",
+}
+"""What each level means, in Swedish, for the result."""
+
 MAX_SIGNATURES = 10
 """Most signatures examined in one file; a Minnes PDF has one, a bomb has thousands."""
 
@@ -126,6 +143,12 @@ class Verification:
     timestamped: bool = False
     """The signature carries a time-stamp token (PAdES B-T)."""
 
+    level: str = ""
+    """The PAdES baseline level of the (last) signature: ``B-B``, ``B-T``, ``B-LT`` or ``B-LTA``."""
+
+    timestamp_authority: str = ""
+    """Who issued the document time stamp (B-LTA), by common name."""
+
     minutes: str = ""
     """Which minutes this is, when the caller found the file in the archive (filled by the caller)."""
 
@@ -146,6 +169,10 @@ class Verification:
             if self.signed_at is not None:
                 source = "tidsstämpel" if self.timestamped else "uppgiven av signeraren"
                 lines.append(f"Signerad: {_local(self.signed_at)} ({source})")
+            if self.level:
+                lines.append(f"Nivå: PAdES {self.level} ({LEVEL_TEXT.get(self.level, '')})")
+            if self.timestamp_authority:
+                lines.append(f"Tidsstämplar från: {self.timestamp_authority}")
         if self.signatures > self.examined and not self.problem:
             lines.append(
                 f"Kontrollerade signaturer: {self.examined} av {self.signatures}; "
@@ -214,11 +241,13 @@ def _invalid(sha: str, reason: str, **kw: object) -> Verification:
 
 
 def verify_pdf(
-    data: bytes, *, trusted_certs: Iterable[bytes] = (), limits: Limits = DEFAULT_LIMITS
+    data: bytes, *, trusted_certs: Iterable[bytes] = (), limits: Limits = DEFAULT_LIMITS,
+    at: datetime | None = None,
 ) -> Verification:
     """Check the PDF's signatures against the trusted certificates, in a child process under ``limits``.
 
-    A file that cannot be checked comes back not valid, with ``problem`` saying why.
+    ``at`` is the time of the check (default now; tests move it past a certificate's expiry). A file
+    that cannot be checked comes back not valid, with ``problem`` saying why.
     """
     sha = hashlib.sha256(data).hexdigest()
     certs = [bytes(c) for c in trusted_certs]
@@ -226,15 +255,18 @@ def verify_pdf(
     if not _children.acquire(timeout=limits.wall_seconds):
         return _problem(sha, BUSY, limits)
     try:
-        return _run_child(data, certs, sha, limits)
+        return _run_child(data, certs, sha, limits, at)
     finally:
         _children.release()
 
 
-def _run_child(data: bytes, certs: list[bytes], sha: str, limits: Limits) -> Verification:
+def _run_child(data: bytes, certs: list[bytes], sha: str, limits: Limits,
+               at: datetime | None = None) -> Verification:
     """Run one verification child and turn its answer, or its end, into a result."""
     request = {"trusted": [base64.b64encode(c).decode("ascii") for c in certs],
                "max_signatures": limits.max_signatures}
+    if at is not None:
+        request["at"] = at.astimezone(UTC).isoformat()
     command = [sys.executable, *CHILD_COMMAND, "--cpu", str(limits.cpu_seconds),
                "--memory", str(limits.memory_bytes)]
     env = dict(os.environ)

@@ -2,9 +2,10 @@
 
 Started as ``python -m service.pdf.verify_child --cpu SECONDS --memory BYTES``. It sets its own
 limits before it imports pyHanko, reads one JSON line from stdin (``trusted``: the certificates,
-base64; ``max_signatures``) followed by the PDF's bytes, and writes one JSON object to stdout: the
-plain fields of a :class:`~service.pdf.verify.Verification`, or ``{"problem": "memory"}``. Only
-strings, numbers and booleans go back to the parent; nothing read from the PDF is ever pickled.
+base64; ``max_signatures``; optionally ``at``, the ISO time of the check) followed by the PDF's
+bytes, and writes one JSON object to stdout: the plain fields of a
+:class:`~service.pdf.verify.Verification`, or ``{"problem": "memory"}``. Only strings, numbers and
+booleans go back to the parent; nothing read from the PDF is ever pickled.
 """
 
 from __future__ import annotations
@@ -30,10 +31,14 @@ def apply_limits(cpu_seconds: int, memory_bytes: int) -> None:
 
 def check(request: dict, data: bytes) -> dict:
     """Verify the PDF in this process and return the plain result."""
+    from datetime import datetime
+
     from service.pdf.signatures import verify_pdf_here
 
     trusted = [base64.b64decode(c) for c in request.get("trusted", [])]
-    result = verify_pdf_here(data, trusted_certs=trusted, max_signatures=int(request["max_signatures"]))
+    at = datetime.fromisoformat(request["at"]) if isinstance(request.get("at"), str) else None
+    result = verify_pdf_here(data, trusted_certs=trusted, max_signatures=int(request["max_signatures"]),
+                             at=at)
     return result.to_plain()
 
 
