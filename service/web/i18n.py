@@ -119,6 +119,8 @@ ENGLISH = {
     "Äkta och oförändrad": "Authentic and unchanged",
     "Inte giltig": "Not valid",
     "Signerad av": "Signed by",
+    "Signaturnivå": "Signature level",
+    "Tidsstämplar från": "Time stamps from",
     "Signerad": "Signed",
     "Minnesanteckningarna": "The minutes",
     "Finns inte i arkivet.": "Not in this archive.",

@@ -16,9 +16,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from service.bootstrap import Services, render_signed_pdf
+from service.config import load_config
 from service.pdf.render import render_minutes
 from service.pdf.sign import Signer, SigningError
 from service.pdf.verify import verify_pdf
+from service.web import create_app
 from tests.integration.test_pdf_corpus import ACCEPTED, CASES
 from tests.integration.test_pdf_tools import preflight, run, tool
 from tests.support.configs import write_config
@@ -171,16 +174,22 @@ def test_lta_pdf_passes_pdfsig_qpdf_and_pdfa_1b_preflight(lta, tmp_path: Path) -
     assert "is a valid PDF/A-1b file" in report, report
 
 
-def test_minnes_render_and_verify_with_tsa_url(pki: PkiServer, tmp_path: Path) -> None:
-    config_dir = write_config(tmp_path / "config")
+def _lta_config(pki: PkiServer, folder: Path) -> Path:
+    """A configuration folder whose [signing] has a CA-issued key and the loopback TSA."""
+    config_dir = write_config(folder / "config", database_url=f"sqlite:///{folder}/minnes.db")
     toml = config_dir / "minnes.toml"
-    key = tmp_path / "org.p12"
+    key = folder / "org.p12"
     pki.ca.signing_pkcs12(key)
     text = toml.read_text(encoding="utf-8")
     start = text.index("[signing]\n")
     end = text.index("\n", start + len("[signing]\n"))
     toml.write_text(text[:start] + f'[signing]\npkcs12 = "{key}"\ntsa_url = "{pki.tsa_url}"' + text[end:],
                     encoding="utf-8")
+    return config_dir
+
+
+def test_minnes_render_and_verify_with_tsa_url(pki: PkiServer, tmp_path: Path) -> None:
+    config_dir = _lta_config(pki, tmp_path)
     env = {**os.environ, "MINNES_SIGNING_PASSPHRASE": PASSPHRASE}
     eml = CASES / ACCEPTED[0] / "message.eml"
     out = tmp_path / "signed.pdf"
@@ -192,3 +201,22 @@ def test_minnes_render_and_verify_with_tsa_url(pki: PkiServer, tmp_path: Path) -
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "Nivå: PAdES B-LTA" in verify.stdout
     assert "Resultat: GILTIG" in verify.stdout
+
+
+def test_the_verify_page_shows_the_level(pki: PkiServer, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINNES_SIGNING_PASSPHRASE", PASSPHRASE)
+    config = load_config(_lta_config(pki, tmp_path))
+    services = Services(config, queue=False)
+    try:
+        signed = render_signed_pdf(config, sample_minutes(), None, db=services.db)
+        app = create_app(config, services)
+        app.testing = True
+        app.config["VERIFY_RATE_LIMIT"] = None
+        page = app.test_client().post(
+            "/verify", data={"pdf": (io.BytesIO(signed), "x.pdf")}, content_type="multipart/form-data")
+    finally:
+        services.close()
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html
+    assert "PAdES B-LTA" in html and "Prov-TSA Exempelby" in html
