@@ -216,6 +216,42 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write one workplace's year as an E-ARK information package."""
+    from service.bootstrap import Services
+    from service.progress import Progress
+    from service.steps.export import ExportError, export
+
+    config = _config(args)
+    config.workplace(args.workplace)
+    with Services(config, queue=False) as services:
+        try:
+            done = export(services.pipeline.context, args.workplace, args.year, Path(args.output),
+                          with_drafts=args.with_drafts, progress=Progress("export"))
+        except ExportError as exc:
+            print(f"minnes: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+    if done is None:
+        print(f"inget att exportera: {args.workplace} har inga utskickade minnesanteckningar "
+              f"från {args.year}", file=sys.stderr)
+        return EXIT_USAGE
+    drafts = f", {done.drafts} utkast" if args.with_drafts else ""
+    print(f"informationspaket skrivet: {done.path} ({done.minutes} versioner{drafts}, {done.files} filer)")
+    return EXIT_OK
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Remove what each workplace's retention rules allow; print what is (or would be) removed."""
+    from service.bootstrap import Services
+    from service.steps.retention import apply_retention, report_lines
+
+    with Services(_config(args), queue=False) as services:
+        done = apply_retention(services.pipeline.context, dry_run=args.dry_run)
+    for line in report_lines(done, dry_run=args.dry_run):
+        print(line)
+    return EXIT_OK
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Re-enqueue unfinished work that the database knows of."""
     from workers.runner import run_sweeper
@@ -299,6 +335,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("minutes_id", type=int, metavar="MINUTES_ID")
     add("check-config", cmd_check_config, "kontrollera konfigurationen")
     add("reindex", cmd_reindex, "bygg om arkivets sökindex från de lagrade minnesanteckningarna")
+    p = add("export", cmd_export, "skriv en arbetsplats år som informationspaket (E-ARK/FGS) för e-arkivet")
+    p.add_argument("--workplace", required=True, metavar="ID")
+    p.add_argument("--year", required=True, type=int, metavar="YYYY")
+    p.add_argument("-o", "--output", required=True, metavar="DIR")
+    p.add_argument("--with-drafts", action="store_true", help="ta med de ursprungliga utkasten")
+    p = add("retention", cmd_retention, "gallra det som arbetsplatsernas gallringsregler tillåter")
+    p.add_argument("--dry-run", action="store_true", help="visa bara vad som skulle tas bort")
     return parser
 
 

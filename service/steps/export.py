@@ -1,0 +1,219 @@
+"""Export: read one workplace's year from the archive, write its information package, record the export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from service.archive.audit import AuditAction, record
+from service.archive.claims import RequestKind
+from service.archive.db import Delivery, GateRequest, Inbound, MinutesRow, utcnow
+from service.archive.records import ExportRecord, removed_raw
+from service.domain.package import build
+from service.domain.package_facts import (
+    ApprovalFacts,
+    DeliveryFacts,
+    Package,
+    PackageFacts,
+    VersionFacts,
+    choose,
+)
+from service.fileio import fsync_dir, write_atomically
+from service.steps.context import StepContext
+
+SOFTWARE_VERSION = "0.1.0"
+"""Minnes's version, as the package's creating agent names it."""
+
+
+class ExportError(Exception):
+    """The package could not be written."""
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What one export wrote."""
+
+    path: Path
+    """The package folder (METS.xml at its root)."""
+    minutes: int
+    """How many minutes versions it holds."""
+    drafts: int
+    """How many raw drafts it holds."""
+    files: int
+    """How many files it has."""
+
+
+def _software_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("minnes")
+    except Exception:  # noqa: BLE001 - not installed as a distribution: the source's version
+        return SOFTWARE_VERSION
+
+
+def gather(
+    ctx: StepContext, workplace_id: str, year: int, *, with_drafts: bool, now: dt.datetime | None = None
+) -> PackageFacts:
+    """Read what the package of a workplace's year is made from."""
+    wp = ctx.config.workplace(workplace_id)
+    with ctx.db.session() as s:
+        rows = list(
+            s.scalars(
+                select(MinutesRow)
+                .where(
+                    MinutesRow.workplace_id == workplace_id,
+                    MinutesRow.meeting_date.like(f"{year:04d}-%"),
+                )
+                .order_by(MinutesRow.meeting_date, MinutesRow.version)
+            )
+        )
+        ids = [r.id for r in rows]
+        settled = (
+            dict(
+                s.execute(
+                    select(Delivery.minutes_id, func.max(Delivery.updated_at))
+                    .where(Delivery.minutes_id.in_(ids))
+                    .group_by(Delivery.minutes_id)
+                ).all()
+            )
+            if ids
+            else {}
+        )
+        approvals = (
+            [
+                ApprovalFacts(r.minutes_id, r.name, r.email, r.answer, r.created_at, r.answered_at)
+                for r in s.scalars(
+                    select(GateRequest).where(
+                        GateRequest.minutes_id.in_(ids), GateRequest.kind == RequestKind.APPROVAL.value
+                    )
+                )
+            ]
+            if ids
+            else []
+        )
+        deliveries = (
+            [
+                DeliveryFacts(d.minutes_id, d.name, d.email, d.role, d.state, d.sent_at)
+                for d in s.scalars(select(Delivery).where(Delivery.minutes_id.in_(ids)))
+            ]
+            if ids
+            else []
+        )
+    versions = tuple(
+        VersionFacts(
+            r.id,
+            r.inbound_id,
+            r.meeting_date,
+            r.version,
+            r.state,
+            r.pdf_sha256,
+            r.data,
+            r.signed_at,
+            r.finished_at,
+            settled.get(r.id),
+        )
+        for r in rows
+    )
+    return PackageFacts(
+        workplace_id=workplace_id,
+        workplace_name=wp.name,
+        organisation=wp.organisation,
+        year=year,
+        created=(now or utcnow()).replace(microsecond=0),
+        software_version=_software_version(),
+        versions=versions,
+        approvals=tuple(approvals),
+        deliveries=tuple(deliveries),
+        with_drafts=with_drafts,
+    )
+
+
+def _write(folder: Path, package: Package, progress: Callable[[int, int], None]) -> None:
+    """Write every file under a new folder (METS.xml last), each fsynced."""
+    try:
+        folder.mkdir(parents=True, exist_ok=False)
+    except FileExistsError:
+        raise ExportError(f"{folder} finns redan") from None
+    except OSError as exc:
+        raise ExportError(f"kan inte skapa {folder}: {exc.strerror}") from exc
+    made: set[Path] = {folder}
+    total = len(package.files)
+    try:
+        for n, (rel, data) in enumerate(package.files, 1):
+            path = folder / rel
+            for parent in reversed(path.relative_to(folder).parents[:-1]):
+                sub = folder / parent
+                if sub not in made:
+                    sub.mkdir(exist_ok=True)
+                    made.add(sub)
+            write_atomically(path, data)
+            progress(n, total)
+        for sub in made:
+            fsync_dir(sub)
+    except OSError as exc:
+        raise ExportError(f"kan inte skriva paketet i {folder}: {exc.strerror}") from exc
+
+
+def export(
+    ctx: StepContext,
+    workplace_id: str,
+    year: int,
+    out: Path,
+    *,
+    with_drafts: bool = False,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    now: dt.datetime | None = None,
+) -> Exported | None:
+    """Write the information package of a workplace's year under ``out``; None when nothing went out."""
+    facts = gather(ctx, workplace_id, year, with_drafts=with_drafts, now=now)
+    chosen = choose(facts.versions)
+    if not chosen:
+        return None
+    pdfs = {c.facts.pdf_sha256: ctx.files.get(c.facts.pdf_sha256) for c in chosen}
+    drafts: dict[int, bytes] = {}
+    if with_drafts:
+        with ctx.db.session() as s:
+            gone = removed_raw(s)
+            keys = {
+                i.id: i.sha256
+                for i in s.scalars(
+                    select(Inbound).where(Inbound.id.in_([c.facts.inbound_id for c in chosen]))
+                )
+            }
+        for c in chosen:
+            key = keys.get(c.facts.inbound_id)
+            if key and c.facts.inbound_id not in gone and ctx.files.exists(key):
+                drafts[c.facts.inbound_id] = ctx.files.get(key)
+    package = build(facts, pdfs, drafts)
+    if package is None:
+        return None
+    folder = Path(out) / package.objid
+    _write(folder, package, progress)
+    with ctx.db.session() as s:
+        s.add(
+            ExportRecord(
+                workplace_id=workplace_id,
+                year=year,
+                with_drafts=with_drafts,
+                path=str(folder.resolve()),
+                package_id=package.objid,
+                minutes_ids=json.dumps(list(package.minutes_ids)),
+                inbound_ids=json.dumps(list(package.inbound_ids)),
+                created_at=facts.created,
+            )
+        )
+        record(
+            s,
+            "minnes",
+            AuditAction.EXPORT,
+            target=f"export/{package.objid}",
+            workplace_id=workplace_id,
+            detail=f"{len(package.minutes_ids)} versioner, {len(package.inbound_ids)} utkast, {year}",
+        )
+    return Exported(folder, len(package.minutes_ids), len(package.inbound_ids), len(package.files))
