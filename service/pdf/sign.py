@@ -39,7 +39,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from service.domain.wording import DEFAULT_LANGUAGE
 from service.pdf.pdfa import SIGNATURE_FIELD
 from service.pdf.prepared import NotPreparedError, TemplateCache, find_prepared_field, write_signed
-from service.pdf.signatures import chain_tops
+from service.pdf.signatures import chain_tops, signed_data_certs
 from service.pdf.stamp import TIMESTAMP_FORMAT, MinnesStampStyle, local_time
 
 log = logging.getLogger(__name__)
@@ -342,9 +342,9 @@ class Signer:
             reader = PdfFileReader(io.BytesIO(signed), strict=False)
             sig = reader.embedded_regular_signatures[-1]
             certs = list(self._chain)
-            certs += _signed_data_certs(sig.signed_data)
+            certs += signed_data_certs(sig.signed_data)
             for tst in extract_tst_data_iter(sig.signer_info, signed=False):
-                certs += _signed_data_certs(tst)
+                certs += signed_data_certs(tst)
             context = ValidationContext(
                 trust_roots=chain_tops(certs), other_certs=certs, allow_fetching=True,
                 revocation_mode="hard-fail",
@@ -392,15 +392,6 @@ def _add_invisible_field(writer: IncrementalPdfFileWriter, name: str, appearance
         if field_name == name:
             ref.get_object()[generic.pdf_name("/AP")] = generic.DictionaryObject(
                 {generic.pdf_name("/N"): appearance})
-
-
-def _signed_data_certs(signed_data: object) -> list[asn1_x509.Certificate]:
-    """The X.509 certificates a CMS SignedData carries."""
-    out = []
-    for choice in signed_data["certificates"] or []:  # type: ignore[index]
-        if choice.name == "certificate":
-            out.append(choice.chosen)
-    return out
 
 
 def _fresh_suffix(writer: IncrementalPdfFileWriter) -> str:

@@ -200,6 +200,12 @@ def chain_tops(certs: Iterable[asn1_x509.Certificate]) -> list[asn1_x509.Certifi
     return tops
 
 
+def signed_data_certs(signed_data: object) -> list[asn1_x509.Certificate]:
+    """The X.509 certificates a CMS SignedData carries."""
+    choices = signed_data["certificates"] or []  # type: ignore[index]
+    return [c.chosen for c in choices if c.name == "certificate"]
+
+
 def _token_time(signed_data: object) -> datetime:
     """The time in a time-stamp token."""
     return signed_data["encap_content_info"]["content"].parsed["gen_time"].native  # type: ignore[index]
@@ -230,6 +236,9 @@ def _check_long_term(sig: object, at: datetime | None) -> tuple[str, str]:
     stamps = sorted((t for t in reader.embedded_timestamp_signatures
                      if t.signed_revision > sig.signed_revision),  # type: ignore[attr-defined]
                     key=lambda t: t.signed_revision, reverse=True)
+    if len(stamps) > MAX_SIGNATURES:
+        return (f"Dokumentet har {len(stamps)} dokumenttidsstämplar; högst {MAX_SIGNATURES} kontrolleras, "
+                "så det går inte att säga att det är äkta.", "")
     moment, mode, authority = at, "soft-fail", ""
     for stamp in stamps:
         try:
