@@ -125,8 +125,22 @@ def run_sweeper(config: Config, *, once: bool = False) -> int:
                     log.info("svep: %s", counts)
             except Exception:  # noqa: BLE001 - keep sweeping; the next round may succeed
                 log.exception("svepet misslyckades")
+            _daily_retention(services)
             if once or stop.wait(config.settings.worker.sweep_seconds):
                 return 0
+
+
+def _daily_retention(services: object) -> None:
+    """Apply retention once a day (the first sweeper of the day claims it in the database)."""
+    from service.steps.retention import report_lines, run_daily
+
+    try:
+        done = run_daily(services.pipeline.context)
+        if done is not None and (done.drafts or done.minutes):
+            for line in report_lines(done, dry_run=False):
+                log.info("%s", line)
+    except Exception:  # noqa: BLE001 - retention waits for the next day's sweeper
+        log.exception("gallringen misslyckades")
 
 
 # --------------------------------------------------------------------------- web
