@@ -6,26 +6,16 @@ import io
 import re
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from asn1crypto import keys as asn1_keys
-from asn1crypto import tsp
-from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from pyhanko.sign.timestamps import DummyTimeStamper
 
 from service.pdf.render import render_minutes
 from service.pdf.sign import Signer
 from service.pdf.verify import verify_pdf
 from tests.support.minutes import WORKPLACE, long_minutes, sample_minutes
+from tests.support.pki import PkiServer
 from tests.unit.test_pdf_samples import PASSPHRASE, write_key
 from tests.unit.test_pdf_sign import add_page
 
@@ -167,44 +157,9 @@ def test_pdfbox_preflight_pdfa_1b(files: dict[str, Path], name: str) -> None:
 
 @pytest.fixture()
 def tsa_url() -> Iterator[str]:
-    """Serve RFC 3161 time stamps over real HTTP, signed by a throwaway TSA certificate."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Prov-TSA")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    stamper = DummyTimeStamper(
-        tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-        tsa_key=asn1_keys.PrivateKeyInfo.load(key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
-    )
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server API)
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/timestamp-reply")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """Serve RFC 3161 time stamps over real HTTP on loopback, from the throwaway CA's TSA."""
+    with PkiServer() as pki:
+        yield pki.tsa_url
 
 
 def test_pades_b_t_with_time_stamping_service(tmp_path: Path, tsa_url: str) -> None:

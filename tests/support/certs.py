@@ -1,4 +1,4 @@
-"""Throwaway TLS certificates for the test servers (Dovecot, the SMTP sink)."""
+"""Throwaway TLS certificates for the test servers (Dovecot, the SMTP sink); signing PKI: pki.py."""
 
 from __future__ import annotations
 
