@@ -216,11 +216,11 @@ def _check_long_term(sig: object, at: datetime | None) -> tuple[str, str]:
 
     The newest document time stamp must hold at ``at`` (now): its chain and validity period, since no
     revocation answer can be fresh without fetching (which an uploaded file must not make us do). Each
-    older one, and the signature's own
-    time stamp, is checked at the time of the stamp above it, and the signer's certificate at the time
-    of its signature time stamp, with the certificates and revocation answers the DSS keeps (no
-    fetching). The signer's certificate is already pinned (trusted) by the caller; here its chain to the
-    CA that issued it, and that it was not revoked, are checked. The TSA is named, not pinned.
+    older one, and the signature's own time stamp, is checked at the time of the stamp above it, and
+    the signer's certificate at the time of its signature time stamp, with the certificates and
+    revocation answers the DSS keeps. The signer's certificate is already pinned (trusted) by the
+    caller; here its chain to the CA that issued it, and that it was not revoked, are checked. The TSA
+    is named, not pinned.
     """
     reader = sig.reader  # type: ignore[attr-defined]
     dss = DocumentSecurityStore.read_dss(reader)
