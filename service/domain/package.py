@@ -334,10 +334,10 @@ def _pretty_json(data: str) -> bytes:
 def _description(facts: PackageFacts, chosen: list[Chosen]) -> tuple[tuple[str, str], ...]:
     dates = sorted({c.facts.meeting_date for c in chosen})
     fields = [
-        ("title", f"{facts.workplace_name}: minnesanteckningar från arbetsplatsträffar {facts.year}"),
+        ("title", f"{facts.workplace_name}: minnesanteckningar {facts.year}"),
         ("creator", facts.organisation or facts.workplace_name),
         ("contributor", facts.workplace_name),
-        ("subject", "Arbetsplatsträffar"),
+        ("subject", "Minnesanteckningar från möten"),
         (
             "description",
             f"{len(dates)} möten, {len(chosen)} protokollversioner; arbetsplats {facts.workplace_id}.",

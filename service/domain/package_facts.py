@@ -155,13 +155,26 @@ def _csv(rows: Iterable[list[str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+NO_JUSTERING = "ingen justering"
+"""The answer column of a version no justerare was asked about (the workplace asks for none)."""
+
+
 def justering_csv(chosen: list[Chosen], approvals: Iterable[ApprovalFacts]) -> bytes:
-    """Return the justering record: who was asked to approve which version, how and when they answered."""
-    versions = {c.facts.minutes_id: c.facts for c in chosen}
+    """Return the justering record: who was asked to approve which version, how and when they answered.
+
+    A version nobody was asked about has one row saying so, with the moment it became finished.
+    """
+    asked: dict[int, list[ApprovalFacts]] = {}
+    for a in approvals:
+        asked.setdefault(a.minutes_id, []).append(a)
     rows = [["mote", "version", "justerare", "adress", "svar", "fragad_utc", "svarade_utc", "justerat_utc"]]
-    for a in sorted(approvals, key=lambda a: (a.minutes_id, a.email)):
-        v = versions.get(a.minutes_id)
-        if v is not None:
+    for c in chosen:
+        v = c.facts
+        done = iso(v.finished_at or v.signed_at)
+        found = sorted(asked.get(v.minutes_id, []), key=lambda a: a.email)
+        if not found:
+            rows.append([v.meeting_date, str(v.version), "", "", NO_JUSTERING, "", "", done])
+        for a in found:
             rows.append(
                 [
                     v.meeting_date,

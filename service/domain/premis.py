@@ -200,18 +200,12 @@ OAI_DC_XSD = f"""<?xml version="1.0" encoding="UTF-8"?>
 
 SIMPLE_DC_XSD = (
     f"""<?xml version="1.0" encoding="UTF-8"?>
-<!-- The fifteen Dublin Core elements, each a string with an optional xml:lang. -->
+<!-- The fifteen Dublin Core elements, each a string. -->
 <schema targetNamespace="{DC}" xmlns="http://www.w3.org/2001/XMLSchema"
         elementFormDefault="qualified" attributeFormDefault="unqualified">
-  <import namespace="http://www.w3.org/XML/1998/namespace" schemaLocation="http://www.w3.org/2001/xml.xsd"/>
-  <complexType name="elementType">
-    <simpleContent>
-      <extension base="string"><attribute ref="xml:lang" use="optional"/></extension>
-    </simpleContent>
-  </complexType>
 """
     + "".join(
-        f'  <element name="{n}" type="elementType"/>\n'
+        f'  <element name="{n}" type="string"/>\n'
         for n in (
             "title",
             "creator",
