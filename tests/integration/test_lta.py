@@ -7,13 +7,16 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pikepdf
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from service.bootstrap import Services, render_signed_pdf
@@ -174,12 +177,12 @@ def test_lta_pdf_passes_pdfsig_qpdf_and_pdfa_1b_preflight(lta, tmp_path: Path) -
     assert "is a valid PDF/A-1b file" in report, report
 
 
-def _lta_config(pki: PkiServer, folder: Path) -> Path:
-    """A configuration folder whose [signing] has a CA-issued key and the loopback TSA."""
+def _lta_config(pki: PkiServer, folder: Path, *, days: float = 365) -> Path:
+    """A configuration folder whose [signing] has a CA-issued key (valid ``days``) and the loopback TSA."""
     config_dir = write_config(folder / "config", database_url=f"sqlite:///{folder}/minnes.db")
     toml = config_dir / "minnes.toml"
     key = folder / "org.p12"
-    pki.ca.signing_pkcs12(key)
+    pki.ca.signing_pkcs12(key, days=days)
     text = toml.read_text(encoding="utf-8")
     start = text.index("[signing]\n")
     end = text.index("\n", start + len("[signing]\n"))
@@ -220,3 +223,37 @@ def test_the_verify_page_shows_the_level(pki: PkiServer, tmp_path: Path,
     html = page.get_data(as_text=True)
     assert page.status_code == 200, html
     assert "PAdES B-LTA" in html and "Prov-TSA Exempelby" in html
+
+
+def test_minnes_verify_after_the_signing_certificate_really_expired(pki: PkiServer, tmp_path: Path) -> None:
+    """The clock really moves past the expiry: a key valid for seconds signs, then it expires."""
+    env = {**os.environ, "MINNES_SIGNING_PASSPHRASE": PASSPHRASE}
+    eml = CASES / ACCEPTED[0] / "message.eml"
+    for seconds in (8, 30, 120):  # a longer life only when a loaded machine signed too late
+        folder = tmp_path / f"life-{seconds}"
+        config_dir = _lta_config(pki, folder, days=seconds / 86400)
+        out = folder / "signed.pdf"
+        render = subprocess.run([*MINNES, "render", "--config", str(config_dir), str(eml), "-o", str(out)],
+                                capture_output=True, text=True, timeout=120, env=env)
+        cert = _certificate(folder / "org.p12")
+        expiry = cert.not_valid_after_utc
+        if render.returncode == 0:
+            # signed (time-stamped) while the key was still valid? verified before it expires
+            v = verify_pdf(out.read_bytes(), trusted_certs=[cert.public_bytes(serialization.Encoding.PEM)],
+                           at=expiry - timedelta(seconds=1))
+            if v.valid and v.signed_at is not None and v.signed_at < expiry:
+                break
+    else:
+        pytest.fail(f"could not sign before the key expired: {render.stderr}")
+    while datetime.now(UTC) <= expiry + timedelta(seconds=1):
+        time.sleep(0.2)
+    verify = subprocess.run([*MINNES, "verify", "--config", str(config_dir), str(out)],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert "Nivå: PAdES B-LTA" in verify.stdout and "Resultat: GILTIG" in verify.stdout
+
+
+def _certificate(p12: Path) -> x509.Certificate:
+    cert = pkcs12.load_key_and_certificates(p12.read_bytes(), PASSPHRASE.encode("utf-8"))[1]
+    assert cert is not None
+    return cert
