@@ -180,11 +180,11 @@ def signature_level(sig: object, *, timestamped: bool) -> str:
     reader = sig.reader  # type: ignore[attr-defined]
     try:
         dss = DocumentSecurityStore.read_dss(reader)
-    except NoDSSFoundError:
-        return LEVEL_T
-    signer = sig.signer_cert.dump()  # type: ignore[attr-defined]
-    if not any(c.dump() == signer for c in dss.load_certs()):
-        return LEVEL_T
+        signer = sig.signer_cert.dump()  # type: ignore[attr-defined]
+        if not any(c.dump() == signer for c in dss.load_certs()):
+            return LEVEL_T
+    except (NoDSSFoundError, PdfReadError, ValueError, KeyError, TypeError, AttributeError):
+        return LEVEL_T  # no DSS, or one that cannot be read: the validation data is not there
     later = [t for t in reader.embedded_timestamp_signatures if t.signed_revision > sig.signed_revision]  # type: ignore[attr-defined]
     return LEVEL_LTA if later else LEVEL_LT
 
@@ -223,7 +223,7 @@ def _check_long_term(sig: object, at: datetime | None) -> tuple[str, str]:
     is named, not pinned.
     """
     reader = sig.reader  # type: ignore[attr-defined]
-    dss = DocumentSecurityStore.read_dss(reader)
+    dss = DocumentSecurityStore.read_dss(reader)  # readable: signature_level read it
     anchors = chain_tops(dss.load_certs())
 
     def context(moment: datetime | None, mode: str) -> object:
@@ -243,7 +243,7 @@ def _check_long_term(sig: object, at: datetime | None) -> tuple[str, str]:
     for stamp in stamps:
         try:
             status = validate_pdf_timestamp(stamp, validation_context=context(moment, mode))  # type: ignore[arg-type]
-        except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
+        except (SignatureValidationError, PdfReadError, ValueError, KeyError, TypeError) as exc:
             return f"Dokumenttidsstämpeln kunde inte kontrolleras ({exc}).", authority
         authority = authority or _common_name(status.signing_cert)
         if not (status.intact and status.valid):
@@ -262,7 +262,7 @@ def _check_long_term(sig: object, at: datetime | None) -> tuple[str, str]:
             signer_validation_context=context(signed_at, "hard-fail"),
             ts_validation_context=context(moment, "hard-fail"),
         )
-    except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
+    except (SignatureValidationError, PdfReadError, ValueError, KeyError, TypeError) as exc:
         return f"Signaturen kunde inte kontrolleras med den inbäddade valideringsdatan ({exc}).", authority
     ts = status.timestamp_validity
     if ts is None or not (ts.intact and ts.valid and ts.trusted):
