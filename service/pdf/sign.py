@@ -173,7 +173,7 @@ class Signer:
                  signer_name: str = "") -> None:
         self._signer = signer
         self._certificate = certificate
-        self._chain = [c for c in signer.cert_registry] if signer.cert_registry is not None else []
+        self._chain = list(signer.cert_registry or [])
         self._timestamper = timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None
         self.name = signer_name or _common_name(certificate)
         self._stamps = TemplateCache()
@@ -238,11 +238,6 @@ class Signer:
     def certificate(self) -> x509.Certificate:
         """The signing certificate."""
         return self._certificate
-
-    @property
-    def long_term(self) -> bool:
-        """Signatures get validation data and a document time stamp (PAdES B-LTA)."""
-        return self._timestamper is not None
 
     def sign(self, pdf: bytes, *, verify_url: str | None = None, language: str = DEFAULT_LANGUAGE) -> bytes:
         """Sign the PDF (PAdES), filling the prepared signature field with a block in the language.
@@ -328,7 +323,6 @@ class Signer:
         except (PdfError, PyHankoSigningError, timestamps.TimestampRequestError, OSError, ValueError) as exc:
             raise SigningError(f"Kunde inte signera PDF:en: {exc}") from exc
 
-
     def _add_long_term_data(self, signed: bytes) -> bytes:
         """Add the validation data of the last signature (DSS) and a document time stamp over it.
 
@@ -350,7 +344,7 @@ class Signer:
                 revocation_mode="hard-fail",
             )
             paths = asyncio.run(collect_validation_info(sig, context))
-            # Revision 1: the DSS, and the empty appearance the time-stamp field will show. An appearance
+            # First update: the DSS, and the empty appearance the time-stamp field will show. An appearance
             # written with the time stamp would count as form filling; one from before is allowed.
             writer = IncrementalPdfFileWriter(io.BytesIO(signed), strict=False)
             DocumentSecurityStore.supply_dss_in_writer(
@@ -358,7 +352,7 @@ class Signer:
             appearance = writer.add_object(_empty_appearance())
             with_dss = io.BytesIO()
             writer.write(with_dss)
-            # Revision 2: the document time stamp (its TSA's validation data goes into the DSS with it).
+            # Second update: the document time stamp (its TSA's validation data goes into the DSS with it).
             writer = IncrementalPdfFileWriter(with_dss, strict=False)
             _add_invisible_field(writer, DOC_TIMESTAMP_FIELD, appearance)
             out = signers.PdfTimeStamper(self._timestamper, field_name=DOC_TIMESTAMP_FIELD).timestamp_pdf(
@@ -366,7 +360,8 @@ class Signer:
             )
             return out.getvalue()
         except cv_errors.RevokedError as exc:
-            raise SigningError(f"Signeringscertifikatet är återkallat: {exc}") from exc
+            raise SigningError(
+                f"Ett certifikat är återkallat (signeringens eller tidsstämpeltjänstens): {exc}") from exc
         except _VALIDATION_ERRORS as exc:
             raise SigningError(
                 "Kunde inte lägga till valideringsdata och dokumenttidsstämpel (PAdES B-LTA): "
