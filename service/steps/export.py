@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from service.archive.audit import AuditAction, record
 from service.archive.claims import RequestKind
 from service.archive.db import Delivery, GateRequest, Inbound, MinutesRow, utcnow
 from service.archive.records import ExportRecord, removed_raw
-from service.domain.package import build
+from service.domain.package import build, objid_of
 from service.domain.package_facts import (
     ApprovalFacts,
     DeliveryFacts,
@@ -190,6 +191,8 @@ def export(
             key = keys.get(c.facts.inbound_id)
             if key and c.facts.inbound_id not in gone and ctx.files.exists(key):
                 drafts[c.facts.inbound_id] = ctx.files.get(key)
+    while (Path(out) / objid_of(facts)).exists():  # one made in the same second: the next second's name
+        facts = dataclasses.replace(facts, created=facts.created + dt.timedelta(seconds=1))
     package = build(facts, pdfs, drafts)
     if package is None:
         return None

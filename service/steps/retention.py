@@ -174,11 +174,18 @@ def _ended(i: Inbound, m: MinutesRow | None, settled: dict[int, dt.datetime]) ->
 
 
 def _referenced(s: Session, key: str) -> bool:
-    """Tell whether any row still names a blob."""
+    """Tell whether any row still needs a blob (an inbound whose raw draft was removed needs it no more)."""
     if not key:
         return True
+    raw_gone = select(Removal.inbound_id).where(
+        Removal.kind == RemovalKind.RAW.value, Removal.inbound_id.is_not(None)
+    )
     return bool(
-        s.scalar(select(func.count()).select_from(Inbound).where(Inbound.sha256 == key))
+        s.scalar(
+            select(func.count())
+            .select_from(Inbound)
+            .where(Inbound.sha256 == key, Inbound.id.not_in(raw_gone))
+        )
         or s.scalar(select(func.count()).select_from(MinutesRow).where(MinutesRow.pdf_sha256 == key))
     )
 
@@ -304,7 +311,7 @@ def run_daily(ctx: StepContext, now: dt.datetime | None = None) -> RetentionResu
 
 def report_lines(result: RetentionResult, *, dry_run: bool) -> list[str]:
     """Return what was (or would be) removed, in Swedish, one line each."""
-    verb = "skulle tas bort" if dry_run else "borttaget"
+    verb = "skulle tas bort" if dry_run else "togs bort"
     if not (result.drafts or result.minutes):
         return ["gallring: inget att ta bort"]
     lines = [
