@@ -107,18 +107,18 @@ FILE_CHECK_LIMIT = 500
 """How many of the newest stored files `minnes status` checks (one HEAD each on object storage)."""
 
 
-def signing_key_line(path: Path) -> str:
-    """Say where the signing key is configured and whether this process can read it."""
+def signing_key_state(path: Path) -> str:
+    """Say whether the signing key file is there and this process can read it."""
     try:
         if not path.exists():
-            return f"signeringsnyckeln {path} finns inte (den skapas som demonyckel vid första signeringen)"
+            return "finns inte; en demonyckel skapas vid första signeringen"
         if not path.is_file():
-            return f"signeringsnyckeln {path} är ingen fil"
+            return "är ingen fil"
         if not os.access(path, os.R_OK):
-            return f"signeringsnyckeln {path} finns men kan inte läsas av den här användaren"
+            return "finns men kan inte läsas av den här användaren"
     except OSError as exc:
-        return f"signeringsnyckeln {path} kan inte nås: {exc.strerror}"
-    return f"signeringsnyckeln {path} finns och kan läsas"
+        return f"kan inte nås: {exc.strerror}"
+    return "finns och kan läsas"
 
 
 class Reports:
@@ -184,6 +184,8 @@ class Reports:
         wanted += [(f"inkommande #{i} ({mid or 'utan Message-ID'}), obehandlat", key) for i, mid, key in raws]
         missing: list[str] = []
         try:
+            if wanted:
+                self.files.check()
             for what, key in wanted:
                 if not self.files.exists(key):
                     missing.append(f"  saknas: {what} — fil {key}")
@@ -260,12 +262,14 @@ class Reports:
         """Say that one version was structured or signed but never went out, and where to look."""
         what = f"minnesanteckningar #{m.id} ({m.workplace_id} {m.meeting_date or 'odaterat'})"
         if m.state == MinutesState.STRUCTURED:
-            key = signing_key_line(self.signing_key) if self.signing_key else "signeringsnyckeln"
-            return (f"{what}: strukturerade sedan {m.created_at:%Y-%m-%d %H:%M} men aldrig signerade eller "
-                    f"utskickade — {key}; kör minnes check-config och läs workerns logg")
+            key = (f"signeringsnyckeln {self.signing_key} ({signing_key_state(self.signing_key)})"
+                   if self.signing_key else "signeringsnyckeln")
+            return (f"{what}: {STATE_NAMES[m.state]} sedan {m.created_at:%Y-%m-%d %H:%M} men aldrig "
+                    f"signerade eller utskickade — kontrollera {key} med minnes check-config, "
+                    "och workerns logg")
         since = m.signed_at or m.created_at
-        return (f"{what}: signerade sedan {since:%Y-%m-%d %H:%M} men inte utskickade — körs någon worker? "
-                "Läs workerns logg")
+        return (f"{what}: {STATE_NAMES.get(m.state, m.state)} sedan {since:%Y-%m-%d %H:%M} men inte "
+                "utskickade — körs någon worker? Läs workerns logg")
 
     def deliveries_text(self, minutes_id: int) -> str | None:
         """Return one line per recipient of one minutes version, or None when it does not exist."""

@@ -8,6 +8,7 @@ A caller stores the bytes before it writes the database row that names their key
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -47,6 +48,9 @@ class Store(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove what a key names; a key already gone is no error."""
+
+    def check(self) -> None:
+        """Raise StorageError unless the store can be reached (the folder read, the bucket found)."""
 
 
 def check_key(key: str) -> str:
@@ -131,6 +135,11 @@ class FileStore:
     def exists(self, key: str) -> bool:
         """Tell whether a key is stored."""
         return self._path(key).exists()
+
+    def check(self) -> None:
+        """Raise StorageError when the folder is there but is no folder this process can read."""
+        if self.root.exists() and not (self.root.is_dir() and os.access(self.root, os.R_OK | os.X_OK)):
+            raise StorageError(f"{self.root} är ingen mapp som kan läsas")
 
     def delete(self, key: str) -> None:
         """Remove the file of a key and fsync its folder; a file already gone is no error."""

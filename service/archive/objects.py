@@ -163,7 +163,7 @@ class ObjectStore:
                 return
             raise StorageError(f"kunde inte ta bort filen {key} i {self.where}: {_reason(exc)}") from exc
 
-    def check_bucket(self) -> None:
+    def check(self) -> None:
         """Raise StorageError unless the bucket exists and these credentials reach it."""
         client = self.client()
         try:

@@ -77,7 +77,7 @@ def test_object_store_errors_are_storage_errors_without_the_secret(s3_bucket: Bu
         wrong_bucket.put(b"hej")
     assert "hemlig-nyckel" not in str(err.value) and "s3://finns-inte/x" in str(err.value)
     with pytest.raises(StorageError):
-        wrong_bucket.check_bucket()
+        wrong_bucket.check()
     nobody = ObjectStore(s3_bucket.url, endpoint_url=f"http://127.0.0.1:{free_port()}",
                          access_key="a", secret_key="hemlig-nyckel", timeout=2)
     with pytest.raises(StorageError) as err:
