@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 
 from service.domain.eark import FileRef, MetsDocument, Representation, mets_xml
@@ -34,6 +35,19 @@ from service.domain.premis import (
 
 def _stem(facts: PackageFacts, v: VersionFacts) -> str:
     return f"{v.meeting_date}/{facts.workplace_id}-{v.meeting_date}-v{v.version}"
+
+
+_PDFA_PART = re.compile(rb"pdfaid:part(?:>|=[\"'])\s*(\d)")
+_PDFA_CONFORMANCE = re.compile(rb"pdfaid:conformance(?:>|=[\"'])\s*([ABUabu])")
+
+
+def pdfa_format(pdf: bytes) -> str:
+    """Return the PDF/A level its XMP metadata claims (``PDF/A-1b``), plain ``PDF`` when none."""
+    part = _PDFA_PART.search(pdf)
+    conformance = _PDFA_CONFORMANCE.search(pdf)
+    if not part:
+        return "PDF"
+    return f"PDF/A-{part.group(1).decode()}{conformance.group(1).decode().lower() if conformance else ''}"
 
 
 def objid_of(facts: PackageFacts) -> str:
@@ -209,7 +223,7 @@ def build(
                 pdfs[c.facts.pdf_sha256],
                 "application/pdf",
                 pdf_ids[c.facts.minutes_id],
-                "PDF/A-1b",
+                pdfa_format(pdfs[c.facts.pdf_sha256]),
                 c,
             )
             for c in chosen

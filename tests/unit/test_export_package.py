@@ -198,3 +198,12 @@ def test_descriptive_metadata_names_organisation_workplace_and_dates_and_fits_it
     (tmp_path / "simpledc.xsd").write_bytes(SIMPLE_DC_XSD)
     schema = etree.XMLSchema(etree.parse(str(tmp_path / "oai_dc.xsd")))
     assert schema.validate(etree.fromstring(files["metadata/descriptive/dc.xml"])), schema.error_log
+
+
+def test_pdfa_level_is_read_from_the_xmp():
+    from service.domain.package import pdfa_format
+
+    xmp = b"<pdfaid:part>1</pdfaid:part>\n<pdfaid:conformance>B</pdfaid:conformance>"
+    assert pdfa_format(xmp) == "PDF/A-1b"
+    assert pdfa_format(b'<rdf:Description pdfaid:part="2" pdfaid:conformance="B"/>') == "PDF/A-2b"
+    assert pdfa_format(b"%PDF-1.7 no metadata") == "PDF"
