@@ -182,15 +182,15 @@ class PacedSession:
         inner: Sender,
         pacer: Pacer,
         *,
-        sleep_at_most: float = SLEEP_AT_MOST_SECONDS,
-        budget: float = SLEEP_BUDGET_SECONDS,
+        sleep_at_most: float | None = None,
+        budget: float | None = None,
         sleep: Callable[[float], object] = time.sleep,
     ) -> None:
         self.inner = inner
         self.pacer = pacer
-        self.sleep_at_most = sleep_at_most
+        self.sleep_at_most = SLEEP_AT_MOST_SECONDS if sleep_at_most is None else sleep_at_most
         """The longest wait for a slot slept here; a longer one hands the message back."""
-        self.budget = budget
+        self.budget = SLEEP_BUDGET_SECONDS if budget is None else budget
         """Seconds this session may still sleep for slots."""
         self._sleep = sleep
 

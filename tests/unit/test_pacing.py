@@ -17,8 +17,8 @@ from service.mail.pacing import (
     PacingError,
     RedisPacer,
     Reservation,
-    paced,
     pace_key,
+    paced,
 )
 from service.mail.sending import SendResult
 from tests.support.redis import RedisServer
