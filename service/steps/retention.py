@@ -17,7 +17,7 @@ import socket
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from service.archive import search
 from service.archive.audit import AuditAction, record
@@ -31,6 +31,29 @@ log = logging.getLogger("service.retention")
 
 NEVER_OUT = (MinutesState.EXPIRED.value, MinutesState.STOPPED.value, MinutesState.REPLACED.value)
 """Minutes states of a version that will never go out: its draft's time runs from then."""
+
+
+_MINUTES_COLUMNS = (
+    MinutesRow.id,
+    MinutesRow.inbound_id,
+    MinutesRow.workplace_id,
+    MinutesRow.meeting_date,
+    MinutesRow.version,
+    MinutesRow.state,
+    MinutesRow.pdf_sha256,
+    MinutesRow.created_at,
+    MinutesRow.signed_at,
+    MinutesRow.gate_until,
+)
+"""What retention reads of each minutes version (never its text)."""
+_INBOUND_COLUMNS = (
+    Inbound.id,
+    Inbound.sha256,
+    Inbound.state,
+    Inbound.received_at,
+    Inbound.workplace_id,
+    Inbound.minutes_id,
+)
 
 
 @dataclass(frozen=True)
@@ -101,7 +124,7 @@ def find(ctx: StepContext, s: Session, now: dt.datetime) -> RetentionResult:
     exports = exports_of(s)
     exported = set().union(*(e.minutes for e in exports)) if exports else set()
     exported_raw = set().union(*(e.inbounds for e in exports if e.with_drafts)) if exports else set()
-    rows = list(s.scalars(select(MinutesRow)))
+    rows = list(s.scalars(select(MinutesRow).options(load_only(*_MINUTES_COLUMNS))))
     due = set(
         meetings_due(
             (
@@ -123,9 +146,9 @@ def find(ctx: StepContext, s: Session, now: dt.datetime) -> RetentionResult:
     inbound = {
         i.id: i
         for i in s.scalars(
-            select(Inbound).where(
-                or_(Inbound.minutes_id.is_not(None), Inbound.state == InboundState.REJECTED.value)
-            )
+            select(Inbound)
+            .options(load_only(*_INBOUND_COLUMNS))
+            .where(or_(Inbound.minutes_id.is_not(None), Inbound.state == InboundState.REJECTED.value))
         )
     }
     minutes = tuple(
@@ -214,10 +237,20 @@ def _mail_keys(
     return conds
 
 
-def _remove_minutes(s: Session, found: tuple[MinutesRemoval, ...]) -> None:
-    """Delete the rows of removed minutes and record each removal, in the caller's transaction."""
+def _remove_minutes(s: Session, found: tuple[MinutesRemoval, ...]) -> set[str]:
+    """Delete the rows of removed minutes and record each removal, in the caller's transaction.
+
+    Return the blobs of the inbound messages removed with them: their drafts, and the replies about them.
+    """
     ids = [m.minutes_id for m in found]
-    inbound_ids = [m.inbound_id for m in found]
+    if not ids:
+        return set()
+    related = s.execute(
+        select(Inbound.id, Inbound.sha256).where(
+            or_(Inbound.id.in_([m.inbound_id for m in found]), Inbound.minutes_id.in_(ids))
+        )
+    ).all()
+    inbound_ids = [i for i, _ in related]
     request_ids = list(s.scalars(select(GateRequest.id).where(GateRequest.minutes_id.in_(ids))))
     action_ids = list(s.scalars(select(ActionRow.id).where(ActionRow.minutes_id.in_(ids))))
     conds = _mail_keys(ids, request_ids, action_ids, inbound_ids)
@@ -248,6 +281,7 @@ def _remove_minutes(s: Session, found: tuple[MinutesRemoval, ...]) -> None:
             workplace_id=m.workplace_id,
             detail=f"gallrad: minnesanteckningar {m.meeting_date} version {m.version} med utkast och utskick",
         )
+    return {key for _, key in related}
 
 
 def _remove_drafts(s: Session, found: tuple[RawRemoval, ...]) -> None:
@@ -279,10 +313,11 @@ def apply_retention(
         found = find(ctx, s, now)
         if dry_run or not (found.drafts or found.minutes):
             return found
-        _remove_minutes(s, found.minutes)
+        inbound_keys = _remove_minutes(s, found.minutes)
         _remove_drafts(s, found.drafts)
     keys = (
-        {d.sha256 for d in found.drafts}
+        inbound_keys
+        | {d.sha256 for d in found.drafts}
         | {m.pdf_sha256 for m in found.minutes}
         | {m.raw_sha256 for m in found.minutes}
     )

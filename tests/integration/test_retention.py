@@ -123,9 +123,11 @@ def test_export_before_removal_holds_raw_drafts_until_an_export_with_drafts(tmp_
             assert find(ctx, s, later).minutes == ()  # minutes_years = 0: kept for ever
 
 
-def test_minutes_go_after_their_years_once_exported_with_what_hangs_on_them(tmp_path, storage_backend):
+def test_minutes_go_after_their_years_once_exported_with_what_hangs_on_them(
+    tmp_path, database_url, storage_backend
+):
     config_dir = tmp_path / "config"
-    make_config(config_dir, extra=PLAN, **storage_backend)
+    make_config(config_dir, database_url=database_url, extra=PLAN, **storage_backend)
     _workplace_rules(config_dir, "retention_years = 1\nexport_before_removal = true\n")
     config = load_config(config_dir)
     later = dt.datetime(2028, 1, 10)
