@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from service.archive.audit import AuditAction, AuditEvent
-from service.archive.db import Inbound
+from service.archive.db import GateRequest, Inbound, utcnow
 from service.archive.records import ExportRecord
 from service.bootstrap import Services
 from service.cli import main
@@ -86,7 +87,13 @@ def test_a_year_exported_passes_eark_validator_and_its_pdfs_verify(tmp_path, dat
 def test_drafts_only_with_drafts_and_nothing_to_export_is_exit_2(tmp_path, capsys):
     config = make_config(tmp_path / "config")
     with Services(config, queue=False) as services:
-        seed_year(services)
+        ids = seed_year(services)
+        with services.db.session() as s:  # as the justering step leaves an approved request
+            asked = utcnow() - dt.timedelta(days=1)
+            s.add(GateRequest(kind="approval", minutes_id=ids["correction"], email="karin.berg@exempelby.se",
+                              name="Karin Berg", reply_hash="r" * 64, link_hash="l" * 64, created_at=asked,
+                              expires_at=asked + dt.timedelta(days=14),
+                              answered_at=asked + dt.timedelta(hours=3), answer="confirmed"))
     assert _export(tmp_path / "config", tmp_path / "none", year="2025") == 2
     assert "inget att exportera" in capsys.readouterr().err
     out = tmp_path / "with"
@@ -95,6 +102,11 @@ def test_drafts_only_with_drafts_and_nothing_to_export_is_exit_2(tmp_path, capsy
     emls = sorted(package.rglob("*.eml"))
     assert len(emls) == 4 and all("representations/rep3/data/" in str(p) for p in emls)
     assert b"Julbordet flyttas till fredag" in emls[-1].read_bytes()
+    justering = (package / "documentation" / "justering.csv").read_text(encoding="utf-8").splitlines()
+    approved = "2026-11-20,2,Karin Berg,karin.berg@exempelby.se,confirmed,"
+    assert any(line.startswith(approved) for line in justering)
+    premis = (package / "metadata" / "preservation" / "premis.xml").read_text(encoding="utf-8")
+    assert "Justerad av Karin Berg" in premis
     verdict = validate(package)
     assert verdict.structure == "WellFormed" and verdict.errors == []
     with Services(config, queue=False) as services, services.db.session() as s:
