@@ -227,7 +227,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     with Services(config, queue=False) as services:
         try:
             done = export(services.pipeline.context, args.workplace, args.year, Path(args.output),
-                          with_drafts=args.with_drafts, progress=Progress("export"))
+                          with_drafts=args.with_drafts, reading=Progress("läser arkivet"),
+                          progress=Progress("skriver paketet"))
         except ExportError as exc:
             print(f"minnes: {exc}", file=sys.stderr)
             return EXIT_FAILED

@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 from service.archive.audit import AuditAction, record
 from service.archive.claims import RequestKind
 from service.archive.db import Delivery, GateRequest, Inbound, MinutesRow, utcnow
+from service.archive.files import StorageError
 from service.archive.records import ExportRecord, removed_raw
 from service.domain.package import build, objid_of
 from service.domain.package_facts import (
     ApprovalFacts,
+    Chosen,
     DeliveryFacts,
     Package,
     PackageFacts,
@@ -161,6 +163,33 @@ def _write(folder: Path, package: Package, progress: Callable[[int, int], None])
         raise ExportError(f"kan inte skriva paketet i {folder}: {exc.strerror}") from exc
 
 
+def _read(
+    ctx: StepContext, chosen: list[Chosen], with_drafts: bool, progress: Callable[[int, int], None]
+) -> tuple[dict[str, bytes], dict[int, bytes]]:
+    """Read the PDFs (and the raw drafts still stored) of the chosen versions from the store."""
+    drafts_wanted: dict[int, str] = {}
+    if with_drafts:
+        with ctx.db.session() as s:
+            gone = removed_raw(s)
+            ids = [c.facts.inbound_id for c in chosen]
+            keys = {i.id: i.sha256 for i in s.scalars(select(Inbound).where(Inbound.id.in_(ids)))}
+        drafts_wanted = {i: k for i, k in keys.items() if k and i not in gone}
+    total = len(chosen) + len(drafts_wanted)
+    pdfs: dict[str, bytes] = {}
+    drafts: dict[int, bytes] = {}
+    try:
+        for n, c in enumerate(chosen, 1):
+            pdfs[c.facts.pdf_sha256] = ctx.files.get(c.facts.pdf_sha256)
+            progress(n, total)
+        for n, (inbound_id, key) in enumerate(sorted(drafts_wanted.items()), len(chosen) + 1):
+            if ctx.files.exists(key):
+                drafts[inbound_id] = ctx.files.get(key)
+            progress(n, total)
+    except StorageError as exc:
+        raise ExportError(f"arkivets filer kunde inte läsas: {exc}") from exc
+    return pdfs, drafts
+
+
 def export(
     ctx: StepContext,
     workplace_id: str,
@@ -169,28 +198,18 @@ def export(
     *,
     with_drafts: bool = False,
     progress: Callable[[int, int], None] = lambda done, total: None,
+    reading: Callable[[int, int], None] = lambda done, total: None,
     now: dt.datetime | None = None,
 ) -> Exported | None:
-    """Write the information package of a workplace's year under ``out``; None when nothing went out."""
+    """Write the information package of a workplace's year under ``out``; None when nothing went out.
+
+    ``reading`` is told how many stored files were read, ``progress`` how many package files written.
+    """
     facts = gather(ctx, workplace_id, year, with_drafts=with_drafts, now=now)
     chosen = choose(facts.versions)
     if not chosen:
         return None
-    pdfs = {c.facts.pdf_sha256: ctx.files.get(c.facts.pdf_sha256) for c in chosen}
-    drafts: dict[int, bytes] = {}
-    if with_drafts:
-        with ctx.db.session() as s:
-            gone = removed_raw(s)
-            keys = {
-                i.id: i.sha256
-                for i in s.scalars(
-                    select(Inbound).where(Inbound.id.in_([c.facts.inbound_id for c in chosen]))
-                )
-            }
-        for c in chosen:
-            key = keys.get(c.facts.inbound_id)
-            if key and c.facts.inbound_id not in gone and ctx.files.exists(key):
-                drafts[c.facts.inbound_id] = ctx.files.get(key)
+    pdfs, drafts = _read(ctx, chosen, with_drafts, reading)
     while (Path(out) / objid_of(facts)).exists():  # one made in the same second: the next second's name
         facts = dataclasses.replace(facts, created=facts.created + dt.timedelta(seconds=1))
     package = build(facts, pdfs, drafts)

@@ -68,6 +68,8 @@ class RawRemoval:
     """Its blob."""
     ended_at: dt.datetime
     """When its time began to run."""
+    how: str = "utskickat"
+    """How it ended, in Swedish: ``utskickat``, ``avvisat`` or ``aldrig utskickat``."""
 
 
 @dataclass(frozen=True)
@@ -177,22 +179,26 @@ def find(ctx: StepContext, s: Session, now: dt.datetime) -> RetentionResult:
             continue
         m = by_id.get(i.minutes_id) if i.minutes_id else None
         ended = _ended(i, m, settled)
-        facts = DraftFacts(i.id, i.workplace_id, ended, i.id in exported_raw)
-        if ended is not None and raw_due(facts, plan, rules.get(i.workplace_id, WorkplaceRules()), now):
-            drafts.append(RawRemoval(i.id, i.workplace_id, i.sha256, ended))
+        if ended is None:
+            continue
+        facts = DraftFacts(i.id, i.workplace_id, ended[0], i.id in exported_raw)
+        if raw_due(facts, plan, rules.get(i.workplace_id, WorkplaceRules()), now):
+            drafts.append(RawRemoval(i.id, i.workplace_id, i.sha256, ended[0], ended[1]))
     return RetentionResult(tuple(drafts), minutes)
 
 
-def _ended(i: Inbound, m: MinutesRow | None, settled: dict[int, dt.datetime]) -> dt.datetime | None:
-    """Return when a draft's time began: distributed, rejected, or its minutes stopped going out."""
+def _ended(
+    i: Inbound, m: MinutesRow | None, settled: dict[int, dt.datetime]
+) -> tuple[dt.datetime, str] | None:
+    """Return when a draft's time began and how (Swedish): distributed, rejected, or never sent."""
     if i.state == InboundState.REJECTED.value:
-        return i.received_at
+        return i.received_at, "avvisat"
     if m is None or m.inbound_id != i.id:
         return None
     if m.state == MinutesState.DISTRIBUTED.value:
-        return settled.get(m.id) or m.signed_at or m.created_at
+        return settled.get(m.id) or m.signed_at or m.created_at, "utskickat"
     if m.state in NEVER_OUT:
-        return m.gate_until or m.created_at
+        return m.gate_until or m.created_at, "aldrig utskickat"
     return None
 
 
@@ -356,7 +362,7 @@ def report_lines(result: RetentionResult, *, dry_run: bool) -> list[str]:
     for d in result.drafts:
         lines.append(
             f"  utkast #{d.inbound_id} ({d.workplace_id or 'ingen arbetsplats'}), "
-            f"klart {d.ended_at:%Y-%m-%d}: {verb}"
+            f"{d.how} {d.ended_at:%Y-%m-%d}: {verb}"
         )
     for m in result.minutes:
         lines.append(
