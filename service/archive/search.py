@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, func, select, text
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from service.archive.claims import MinutesState
@@ -75,8 +75,14 @@ def _language(workplace_id: str, data_language: str, languages: Mapping[str, str
 # --------------------------------------------------------------------------- writing
 
 
-def _add(s: Session, rows: list[tuple[int, str, str, str, str]], languages: Mapping[str, str] | None) -> int:
-    """Index versions given as (id, workplace_id, meeting_date, text, language hint); skip known ones."""
+def _add(s: Session, rows: list[tuple[int, str, str, str, str]], languages: Mapping[str, str] | None,
+         *, bulk: bool = False) -> int:
+    """Index versions given as (id, workplace_id, meeting_date, text, language hint); skip known ones.
+
+    On PostgreSQL the GIN index first collects new entries in a pending list that every search reads
+    through (up to 4 MB, hundreds of pages, until a vacuum); outside a rebuild (``bulk``) the list is kept
+    to its smallest, 64 kB, so a search stays a few page reads however the minutes came in.
+    """
     if not rows:
         return 0
     known = set(s.scalars(select(entries.c.minutes_id).where(entries.c.minutes_id.in_([r[0] for r in rows]))))
@@ -86,6 +92,8 @@ def _add(s: Session, rows: list[tuple[int, str, str, str, str]], languages: Mapp
     records = [{"key": domain.sort_key(date, i), "minutes_id": i, "workplace_id": wp,
                 "language": _language(wp, hint, languages)} for i, wp, date, _t, hint in fresh]
     if _is_pg(s):  # one statement: the database makes the vectors from the stored text
+        if not bulk:
+            s.execute(text("SELECT set_config('gin_pending_list_limit', '64', true)"))
         s.execute(text(
             "INSERT INTO minutes_search (key, minutes_id, workplace_id, language, vector)"
             " SELECT k.key, m.id, m.workplace_id, k.lang, setweight(to_tsvector('simple', 'w' ||"
@@ -146,14 +154,30 @@ def drop(s: Session, minutes_ids: Iterable[int]) -> int:
     return len(found)
 
 
+def _catch_up_statements():  # noqa: ANN202 - two Selects
+    """Return the probe and the read of :func:`catch_up` (built once: building costs more than running)."""
+    m = MinutesRow.__table__
+    probe = select(select(func.coalesce(func.max(entries.c.minutes_id), 0)).scalar_subquery(),
+                   select(func.coalesce(func.max(m.c.id), 0)).scalar_subquery())
+    # A closed id range, and the state tested as an expression: even without statistics on ``minutes``
+    # the plan is a walk of the primary key over the few new ids, never a scan of every version.
+    shown = (m.c.state + "").in_([str(st) for st in SHOWN_STATES]) & (m.c.version > 0)
+    read = (select(m.c.id, m.c.workplace_id, m.c.meeting_date, m.c.search_text, m.c.data)
+            .where(m.c.id > bindparam("indexed"), m.c.id <= bindparam("stored"), shown)
+            .order_by(m.c.id).limit(bindparam("limit")))
+    return probe, read
+
+
+_CATCH_UP = _catch_up_statements()
+
+
 def catch_up(s: Session, languages: Mapping[str, str] | None = None, limit: int = CATCH_UP) -> int:
     """Index shown versions stored after the newest indexed one without passing :func:`index`."""
-    m = MinutesRow.__table__
-    newest = select(func.coalesce(func.max(entries.c.minutes_id), 0)).scalar_subquery()
-    rows = s.execute(
-        select(m.c.id, m.c.workplace_id, m.c.meeting_date, m.c.search_text, m.c.data)
-        .where(m.c.id > newest, _shown(m)).order_by(m.c.id).limit(limit)
-    ).all()
+    probe, read = _CATCH_UP
+    indexed, stored = s.execute(probe).one()  # two index probes: mostly nothing came in, and that is all
+    if stored <= indexed:
+        return 0
+    rows = s.execute(read, {"indexed": indexed, "stored": stored, "limit": limit}).all()
     return _add(s, [(r[0], r[1], r[2], r[3], _hint(r[1], r[4], languages)) for r in rows], languages)
 
 
@@ -183,13 +207,17 @@ def reindex(db: Database, progress: Callable[[int, int], None] | None = None,
                 select(m.c.id, m.c.workplace_id, m.c.meeting_date, m.c.search_text, m.c.data)
                 .where(m.c.id.in_(chunk), _shown(m))
             ).all()
-            _add(s, [(r[0], r[1], r[2], r[3], _hint(r[1], r[4], languages)) for r in rows], languages)
+            _add(s, [(r[0], r[1], r[2], r[3], _hint(r[1], r[4], languages)) for r in rows], languages,
+                 bulk=True)
         done += len(chunk)
         if progress is not None:
             progress(done, total)
     with db.session() as s:
-        if pg:
-            s.execute(text("ANALYZE minutes_search"))
+        if pg:  # fold the GIN index's pending list into it (else every search reads the list through),
+            # and give the planner the statistics of both tables a search and a list read
+            s.execute(text("SELECT gin_clean_pending_list(c.oid) FROM pg_class AS c WHERE c.oid ="
+                           " to_regclass('ix_minutes_search_vector') AND pg_has_role(c.relowner, 'USAGE')"))
+            s.execute(text("ANALYZE minutes_search, minutes"))
         else:
             s.execute(text(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('optimize')"))
         held = int(s.scalar(select(func.count()).select_from(entries)) or 0)
@@ -291,7 +319,9 @@ def _find_pg(s: Session, query: str, wanted: list[str] | None, low: int | None, 
         params["wps"] = " | ".join(domain.workplace_token(w) for w in wanted)
     where = f"vector @@ {tsq}" + (" AND key BETWEEN :low AND :high" if low is not None else "")
     # The statements are prepared after a few runs; a generic plan cannot tell a common word from a rare
-    # one and bitmap-scans every hit of a common word, so each is planned for the words asked for.
-    s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    # one and bitmap-scans every hit of a common word, so each is planned for the words asked for. The
+    # estimated cost of walking a whole index must not buy a JIT compilation (tens of ms) either.
+    s.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+                   " set_config('jit', 'off', true)"))
     return _page(s, "key", "FROM minutes_search", where, params,
                  f"ts_rank(vector, {tsq}) DESC, key DESC")

@@ -153,24 +153,27 @@ def snippet(text: str, stems: Iterable[Iterable[str]], language: str = "sv", wid
         word = m.group().casefold()
         found = cache.get(word)
         hit = (found if found is not None else stem(word, language)) in wanted
+        span = (*m.span(), hit)
         if after < 0:
-            before.append((m.start(), m.end(), hit))
+            before.append(span)
             if len(opening) <= 2 * width:
-                opening.append((m.start(), m.end(), hit))
+                opening.append(span)
             if hit:
                 window, after = list(before), 0
             continue
-        window.append((m.start(), m.end(), hit))
+        window.append(span)
         after += 1
     if after < 0:  # no hit (a word form only the database's stemmer knew): the opening words
         window, more = opening[: 2 * width], len(opening) > 2 * width
     if not window:
         return ""
-    pos, out = window[0][0], ["… " if window[0][0] > 0 and _WORD.search(text[: window[0][0]]) else ""]
-    for a, b, hit in window:
-        out.append(html.escape(_flat(text[pos:a])))
-        out.append(f"<mark>{html.escape(text[a:b])}</mark>" if hit else html.escape(text[a:b]))
-        pos = b
+    pos, out = window[0][0], ["… " if window[0][0] > 0 and _WORD.search(text, 0, window[0][0]) else ""]
+    for a, b, hit in window:  # the text between hits is one piece (words hold no spaces to flatten)
+        if hit:
+            out.append(html.escape(_flat(text[pos:a])))
+            out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+            pos = b
+    out.append(html.escape(_flat(text[pos:window[-1][1]])))
     if more:
         out.append(" …")
     return "".join(out).strip()

@@ -9,10 +9,11 @@ current one, and on a corrected version shows what changed.
 from __future__ import annotations
 
 import json
+from functools import cache
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from markupsafe import Markup
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.archive.audit import AuditAction, record
@@ -35,11 +36,15 @@ def _config():  # noqa: ANN202
     return current_app.extensions["minnes_config"]
 
 
-def _shown() -> ColumnElement[bool]:
-    """Return the condition of a version staff may see (:func:`service.web.view.shown`)."""
+def _shown(m=MinutesRow) -> ColumnElement[bool]:  # noqa: ANN001 - the model or an alias of it
+    """Return the condition of a version staff may see (:func:`service.web.view.shown`).
+
+    The state is tested as an expression: nearly every version is shown, so an index on the state would
+    only ever be a bitmap of the whole table, never the better plan (without statistics it may look it).
+    """
     from service.steps.gates import PASSED
 
-    return and_(MinutesRow.state.in_([str(state) for state in PASSED]), MinutesRow.version > 0)
+    return and_((m.state + "").in_([str(state) for state in PASSED]), m.version > 0)
 
 
 _LIST_COLUMNS = (
@@ -113,27 +118,36 @@ def _meetings(s, workplaces: list[str] | None, page: int) -> tuple[list, bool]: 
     return [Listed(*row, current=g[2], versions=g[3]) for row, g in found], more
 
 
-def _current(s, rows: list[tuple]) -> list:  # noqa: ANN001 - Session
-    """Return versions (hits) as :class:`Listed`, each with its meeting's current version."""
+@cache
+def _hit_statement(filtered: bool):  # noqa: ANN202 - a Select
+    """Return the statement of :func:`_hit_rows`, built once (an alias costs more to build than to run)."""
+    from sqlalchemy.orm import aliased
+
+    same = aliased(MinutesRow)
+    meeting = and_(same.workplace_id == MinutesRow.workplace_id, same.meeting_date == MinutesRow.meeting_date,
+                   _shown(same))
+    newest = select(func.max(same.version)).where(meeting).correlate(MinutesRow).scalar_subquery()
+    count = select(func.count()).select_from(same).where(meeting).correlate(MinutesRow).scalar_subquery()
+    where = [MinutesRow.id.in_(bindparam("ids", expanding=True)), _shown()]
+    if filtered:
+        where.append(MinutesRow.workplace_id.in_(bindparam("readable", expanding=True)))
+    return select(*_LIST_COLUMNS, MinutesRow.data, newest, count).where(*where)
+
+
+def _hit_rows(s, ids: list[int], readable: list[str] | None) -> list:  # noqa: ANN001 - Session
+    """Return the hits as (:class:`Listed`, minutes data) in the order of ``ids``, in one statement.
+
+    Each row brings its meeting's current version and how many versions it has (two lookups in the
+    (workplace, date, version) index), so no second statement groups every version of those meetings.
+    """
     from service.web.view import Listed
 
-    if not rows:
+    if not ids:
         return []
-    workplaces, dates = {r[1] for r in rows}, {r[2] for r in rows}
-    current = {
-        (wp, date): (newest, count)
-        for wp, date, newest, count in s.execute(
-            select(MinutesRow.workplace_id, MinutesRow.meeting_date, func.max(MinutesRow.version),
-                   func.count())
-            .where(_shown(), MinutesRow.workplace_id.in_(workplaces), MinutesRow.meeting_date.in_(dates))
-            .group_by(MinutesRow.workplace_id, MinutesRow.meeting_date)
-        )
-    }
-    listed = []
-    for row in rows:
-        newest, count = current.get((row[1], row[2]), (row[3], 1))
-        listed.append(Listed(*row[:6], current=max(newest, row[3]), versions=count))
-    return listed
+    params = {"ids": ids} if readable is None else {"ids": ids, "readable": readable}
+    rows = {r[0]: tuple(r) for r in s.execute(_hit_statement(readable is not None), params)}
+    return [(Listed(*row[:6], current=max(row[7] or row[3], row[3]), versions=row[8] or 1), row[6])
+            for row in (rows[i] for i in ids if i in rows)]
 
 
 @bp.route("/")
@@ -175,27 +189,25 @@ def search() -> str:
         if q:
             index.catch_up(s, {wp_id: wp.language for wp_id, wp in config.workplaces.items()})
             found = index.find(s, q, workplaces=scope, year=year, page=page, languages=languages)
-        if found.ids:
-            where = [MinutesRow.id.in_(found.ids), _shown()]
-            if not who.admin:
-                where.append(MinutesRow.workplace_id.in_(sorted(readable)))
-            rows = {r[0]: tuple(r) for r in s.execute(select(*_LIST_COLUMNS, MinutesRow.data).where(*where))}
-            ordered = [rows[i] for i in found.ids if i in rows]
-            stems = term_stems(q, languages)
-            for listed, row in zip(_current(s, ordered), ordered, strict=True):
-                wp = config.workplaces.get(listed.workplace_id)
-                text = minutes_text(json.loads(row[6]))
-                hits.append((listed, Markup(snippet(text, stems, wp.language if wp else "sv"))))
+        stems = term_stems(q, languages) if found.ids else []
+        for listed, data in _hit_rows(s, found.ids, None if who.admin else sorted(readable)):
+            wp = config.workplaces.get(listed.workplace_id)
+            text = minutes_text(json.loads(data))
+            hits.append((listed, Markup(snippet(text, stems, wp.language if wp else "sv"))))
         years = _years(s)
     return render_template("search.html", q=q, hits=hits, found=found, page=page, workplaces=readable,
                            chosen=chosen, year=year, years=years)
 
 
+_dated = select(MinutesRow.meeting_date).where(MinutesRow.meeting_date > "").limit(1)
+_SPAN = select(_dated.order_by(MinutesRow.meeting_date).scalar_subquery(),
+               _dated.order_by(MinutesRow.meeting_date.desc()).scalar_subquery())
+"""The earliest and the latest meeting date, two probes of the (date, workplace, version) index."""
+
+
 def _years(s) -> list[int]:  # noqa: ANN001 - Session
     """Return the years meetings were held in, newest first (from the earliest and latest dates)."""
-    dated = select(MinutesRow.meeting_date).where(MinutesRow.meeting_date > "").limit(1)
-    low = s.scalar(dated.order_by(MinutesRow.meeting_date))
-    high = s.scalar(dated.order_by(MinutesRow.meeting_date.desc()))
+    low, high = s.execute(_SPAN).one()
     if not (low and high and low[:4].isdigit() and high[:4].isdigit()):
         return []
     return list(range(int(high[:4]), int(low[:4]) - 1, -1))

@@ -236,3 +236,41 @@ def test_the_search_form_is_on_the_first_page_in_both_languages(archive):
     form = r'<form[^>]*action="/search"[^>]*>.*?<label for="search-q">.*?type="search" name="q"'
     assert re.search(form, page, re.S)
     assert "Search the minutes" in archive.get("/?lang=en")
+
+
+def _postgres_only(archive) -> None:  # noqa: ANN001
+    if archive.services.db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's GIN index and planner statistics")
+
+
+def test_a_reindex_leaves_no_pending_gin_entries_and_analyzes_both_tables(archive):
+    _postgres_only(archive)
+    archive.bulk(300, A, " ".join(f"ord{n}" for n in range(60)))
+    assert search.reindex(archive.services.db) == 300
+    with archive.services.db.engine.begin() as conn:
+        pending = conn.exec_driver_sql("SELECT gin_clean_pending_list('ix_minutes_search_vector')").scalar()
+        analyzed = dict(conn.exec_driver_sql(
+            "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables"
+            " WHERE relname IN ('minutes', 'minutes_search')").all())
+    assert pending == 0, "every search would read the pending list through"
+    assert analyzed == {"minutes": True, "minutes_search": True}
+
+
+def test_versions_indexed_one_at_a_time_keep_the_pending_list_small(archive):
+    _postgres_only(archive)
+    for n in range(120):  # some 9,000 index entries: about 40 pending pages at PostgreSQL's default 4 MB
+        archive.add(A, f"2026-01-{1 + n % 28:02d}", " ".join(f"ord{n}x{k}" for k in range(75)), version=1 + n)
+    with archive.services.db.engine.begin() as conn:
+        pending = conn.exec_driver_sql("SELECT gin_clean_pending_list('ix_minutes_search_vector')").scalar()
+    assert pending <= 8, "at most 64 kB (8 pages) wait for the index"
+    assert _hits(archive.get("/search?q=ord7x3")), "and they are found"
+
+
+def test_a_search_catches_up_past_versions_that_are_not_shown(archive):
+    archive.add(A, "2026-10-01", "Skyddsrond ett.")
+    late = archive.add(A, "2026-10-02", "Skyddsrond två.", index=False)
+    archive.add(A, "2026-10-03", "Skyddsrond i ett stoppat utkast.", state="held", version=-2)
+    assert str(late) in _hits(archive.get("/search?q=skyddsrond"))
+    with archive.services.db.session() as s:
+        assert search.catch_up(s) == 0, "nothing shown is left to index"
+        assert s.scalar(select(func.count()).select_from(search.entries)) == 2
