@@ -3,6 +3,12 @@
 Per mail one short transaction records the mail before and claims the next, so a mail is on record as
 sent before the next one is handed over; the next mail is composed while the server takes in the
 current one (the fan-out, :class:`Fanout`).
+
+With ``delivery.max_per_minute`` every send first takes a slot in the shared window
+(:mod:`service.mail.pacing`). A mail the relay throttles waits a few seconds on its own, the others go
+on; when the window has no room for a while, the fan-out puts its claimed mails and the rest back until
+a slot frees and ends, and the sweeper asks for it again then: no job sleeps for minutes or holds claims
+while it waits. Neither counts as an attempt.
 """
 
 from __future__ import annotations
