@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from service.domain.workplace import AgendaEntry, Member, Workplace
+from service.domain.workplace import Member, Workplace
 from service.pdf.keys import ensure_signing_key
 from service.pdf.render import render_minutes, render_reportlab
 from service.pdf.sign import Signer
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.support is not installed with the package
 
-from tests.support.rosters import AGENDA  # noqa: E402 - the standard APT agenda
+from tests.support.rosters import AGENDA, STANDARD_AGENDA  # noqa: E402 - the standard APT agenda
 
 GOAL = 1.3
 """The ratio the issue asks for at most."""
@@ -31,7 +31,7 @@ WORKPLACE = Workplace(
     id="hemtjanst-norr", name="Hemtjänst Norr", kind="apt", organisation="Exempelby kommun",
     members=(Member("Maria Lind", "maria.lind@exempelby.se", "manager"),
              Member("Karin Berg", "karin.berg@exempelby.se", "safety_rep")),
-    agenda=tuple(AgendaEntry(t) for t in AGENDA),
+    agenda=STANDARD_AGENDA,
 )
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from service.domain.document import lines_from_text
 from service.domain.structure import Draft, structure_draft
-from service.domain.workplace import AgendaEntry, Member, Workplace
+from service.domain.workplace import Member, Workplace
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.support is not installed with the package
 
-from tests.support.rosters import AGENDA  # noqa: E402 - the standard APT agenda
+from tests.support.rosters import STANDARD_AGENDA  # noqa: E402 - the standard APT agenda
 
 GOAL_MS = 2.0
 """The figure to stay under."""
@@ -24,7 +24,7 @@ WORKPLACE = Workplace(
     name="Hemtjänst Norr",
     kind="apt",
     members=(Member("Maria Lind", "maria@x.se", "manager"), Member("Karin Berg", "karin@x.se", "safety_rep")),
-    agenda=tuple(AgendaEntry(t) for t in AGENDA),
+    agenda=STANDARD_AGENDA,
 )
 
 DRAFT = """Minnesanteckningar APT Hemtjänst Norr

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import copy
 
-from service.domain.workplace import AgendaEntry, Member, Workplace
-from tests.support.rosters import AGENDA
+from service.domain.workplace import Member, Workplace
+from tests.support.rosters import AGENDA, STANDARD_AGENDA
 
 WORKPLACE = Workplace(
     id="hemtjanst-norr",
@@ -23,7 +23,7 @@ WORKPLACE = Workplace(
         Member("Anna Svensson", "anna.svensson@exempelby.se"),
         Member("Johan Ek", "johan.ek@exempelby.se"),
     ),
-    agenda=tuple(AgendaEntry(t) for t in AGENDA),
+    agenda=STANDARD_AGENDA,
 )
 """The sample's workplace: the standard agenda and four people of its roster."""
 

@@ -8,6 +8,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from service.domain.workplace import AgendaEntry
+
 FIRST_NAMES = (
     "Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Per", "Lena", "Nils", "Fatima", "Ali",
     "Eva", "Olof", "Ingrid", "Mehmet", "Sofia", "Ahmed", "Elin", "Gustav",
@@ -32,6 +34,9 @@ AGENDA = (
     "Nästa möte",
 )
 """The standard APT agenda the workplace file lists and the draft follows."""
+
+STANDARD_AGENDA = tuple(AgendaEntry(title) for title in AGENDA)
+"""The standard APT agenda as a workplace holds it, for tests that build a Workplace in code."""
 
 
 @dataclass(frozen=True)

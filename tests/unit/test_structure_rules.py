@@ -18,7 +18,7 @@ from service.domain.preamble import read_fields
 from service.domain.sections import read_section
 from service.domain.tables import expand_tables
 from service.domain.workplace import AgendaEntry
-from tests.support.rosters import AGENDA as STANDARD_AGENDA
+from tests.support.rosters import AGENDA as STANDARD_TITLES
 
 ALIASES = {
     "Mötets öppnande": ("Mötet öppnas",),
@@ -27,7 +27,7 @@ ALIASES = {
 }
 """Aliases a workplace might configure for the first items."""
 
-AGENDA = tuple(AgendaEntry(title, ALIASES.get(title, ())) for title in STANDARD_AGENDA)
+AGENDA = tuple(AgendaEntry(title, ALIASES.get(title, ())) for title in STANDARD_TITLES)
 """The standard APT agenda, with those aliases."""
 
 
