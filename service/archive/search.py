@@ -277,25 +277,23 @@ def _quoted(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def _page(s: Session, key: str, sql: str, where: str, params: dict, ranked: str) -> tuple[list[int], int]:
+def _page(s: Session, newest_sql: str, params: dict, offset: int,
+          rank: Callable[[list[int]], list[int]]) -> tuple[list[int], int]:
     """Return one page of keys and the hits counted (at most ``HIT_CAP + 1``).
 
     One statement walks the hits newest first and stops after ``HIT_CAP + 1``: for a common word that
     is the page itself (no count over every hit), for a rare one the index's few hits. Only when all
-    hits were counted does a second statement rank them.
+    hits were counted does ``rank`` (given them, newest first) order them best first.
     """
-    newest = s.execute(text(f"SELECT {key} {sql} WHERE {where} ORDER BY {key} DESC LIMIT :cap"),
-                       {**params, "cap": domain.HIT_CAP + 1}).scalars().all()
-    counted, offset = len(newest), params["offset"]
+    newest = list(s.execute(text(newest_sql), {**params, "cap": domain.HIT_CAP + 1}).scalars())
+    counted = len(newest)
     if offset >= counted:
         return [], counted
     if counted > domain.HIT_CAP:
-        return list(newest[offset:offset + domain.PER_PAGE]), counted
+        return newest[offset:offset + domain.PER_PAGE], counted
     if counted == 1:
-        return list(newest), counted
-    keys = s.execute(text(f"SELECT {key} {sql} WHERE {where} ORDER BY {ranked} LIMIT :per OFFSET :offset"),
-                     {**params, "per": domain.PER_PAGE}).scalars().all()
-    return list(keys), counted
+        return newest, counted
+    return rank(newest), counted
 
 
 def _find_sqlite(s: Session, groups: list[list[str]], wanted: list[str] | None, low: int | None,
@@ -304,24 +302,55 @@ def _find_sqlite(s: Session, groups: list[list[str]], wanted: list[str] | None, 
     if wanted is not None:
         match += " AND wp : (" + " OR ".join(_quoted(domain.workplace_token(w)) for w in wanted) + ")"
     where = f"{FTS_TABLE} MATCH :match" + (" AND rowid BETWEEN :low AND :high" if low is not None else "")
-    params = {"match": match, "low": low, "high": high, "offset": offset}
-    return _page(s, "rowid", f"FROM {FTS_TABLE}", where, params,
-                 f"bm25({FTS_TABLE}, 1.0, 0.0), rowid DESC")
+    params = {"match": match, "low": low, "high": high}
+
+    def rank(_newest: list[int]) -> list[int]:
+        return list(s.execute(text(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {where} ORDER BY bm25({FTS_TABLE}, 1.0, 0.0), rowid DESC"
+            " LIMIT :per OFFSET :offset"), {**params, "per": domain.PER_PAGE, "offset": offset}).scalars())
+
+    return _page(s, f"SELECT rowid FROM {FTS_TABLE} WHERE {where} ORDER BY rowid DESC LIMIT :cap", params,
+                 offset, rank)
+
+
+FEW_WORKPLACES = 8
+"""A reader of at most this many workplaces has each one's hits walked newest first, then merged."""
 
 
 def _find_pg(s: Session, query: str, wanted: list[str] | None, low: int | None, high: int | None,
              offset: int, languages: set[str]) -> tuple[list[int], int]:
+    """Return one page of keys and the hits counted, on PostgreSQL.
+
+    The workplaces are tested on the column: a reader of a few has one branch per workplace, each
+    walking the (workplace_id, key) index newest first (a common word) or intersecting its bitmap with
+    the word's GIN entries (a rare one), merged in key order; more workplaces are one list the planner
+    weighs. Ranking reads only the hits already found, by key.
+    """
     configs = sorted({_CONFIGS.get(lang, "swedish") for lang in languages} or {"swedish"})
     tsq = "(" + " || ".join(f"plainto_tsquery('{c}', :q)" for c in configs) + ")"
-    params: dict = {"q": query, "low": low, "high": high, "offset": offset}
-    if wanted is not None:
-        tsq = f"({tsq} && to_tsquery('simple', :wps))"
-        params["wps"] = " | ".join(domain.workplace_token(w) for w in wanted)
-    where = f"vector @@ {tsq}" + (" AND key BETWEEN :low AND :high" if low is not None else "")
+    params: dict = {"q": query, "low": low, "high": high}
+    match = f"vector @@ {tsq}" + (" AND key BETWEEN :low AND :high" if low is not None else "")
+    if wanted is None:
+        sql = f"SELECT key FROM minutes_search WHERE {match} ORDER BY key DESC LIMIT :cap"
+    elif len(wanted) <= FEW_WORKPLACES:
+        params.update({f"w{i}": w for i, w in enumerate(wanted)})
+        sql = "SELECT key FROM (" + " UNION ALL ".join(
+            f"(SELECT key FROM minutes_search WHERE workplace_id = :w{i} AND {match} ORDER BY key DESC"
+            " LIMIT :cap)" for i in range(len(wanted))) + ") AS hits ORDER BY key DESC LIMIT :cap"
+    else:
+        params["wps"] = wanted
+        sql = (f"SELECT key FROM minutes_search WHERE workplace_id = ANY(CAST(:wps AS text[])) AND {match}"
+               " ORDER BY key DESC LIMIT :cap")
     # The statements are prepared after a few runs; a generic plan cannot tell a common word from a rare
     # one and bitmap-scans every hit of a common word, so each is planned for the words asked for. The
     # estimated cost of walking a whole index must not buy a JIT compilation (tens of ms) either.
     s.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
                    " set_config('jit', 'off', true)"))
-    return _page(s, "key", "FROM minutes_search", where, params,
-                 f"ts_rank(vector, {tsq}) DESC, key DESC")
+
+    def rank(newest: list[int]) -> list[int]:
+        return list(s.execute(text(
+            f"SELECT key FROM minutes_search WHERE key = ANY(CAST(:keys AS bigint[]))"
+            f" ORDER BY ts_rank(vector, {tsq}) DESC, key DESC LIMIT :per OFFSET :offset"),
+            {"q": query, "keys": newest, "per": domain.PER_PAGE, "offset": offset}).scalars())
+
+    return _page(s, sql, params, offset, rank)

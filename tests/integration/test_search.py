@@ -274,3 +274,28 @@ def test_a_search_catches_up_past_versions_that_are_not_shown(archive):
     with archive.services.db.session() as s:
         assert search.catch_up(s) == 0, "nothing shown is left to index"
         assert s.scalar(select(func.count()).select_from(search.entries)) == 2
+
+
+@pytest.mark.parametrize("count", [1, 3, search.FEW_WORKPLACES + 2])
+def test_only_the_workplaces_asked_for_are_searched_however_many(archive, count):
+    wps = [f"enhet-{n:02d}" for n in range(search.FEW_WORKPLACES + 3)]
+    ids = {wp: [archive.add(wp, f"{year}-05-01", f"Skyddsrond på {wp}.") for year in (2025, 2026)]
+           for wp in wps}
+    asked = wps[:count]
+    with archive.services.db.session() as s:
+        found = search.find(s, "skyddsronden", workplaces=asked)
+        late = search.find(s, "skyddsrond", workplaces=asked, year=2026)
+        early = search.find(s, "skyddsrond", workplaces=asked, year=2024)
+    assert sorted(found.ids) == sorted(i for wp in asked for i in ids[wp]) and found.counted == 2 * count
+    assert sorted(late.ids) == sorted(ids[wp][1] for wp in asked)
+    assert early.ids == [] and early.counted == 0
+
+
+def test_a_reader_of_one_workplace_gets_the_newest_first_beyond_the_cap(archive):
+    archive.bulk(1005, A, "Budget för året.")
+    other = archive.add(B, "2030-01-01", "Budget på skolan.")
+    search.reindex(archive.services.db)
+    page = archive.get("/search?q=budget", ANNA)
+    assert "över 1 000 träffar" in page and str(other) not in _hits(page)
+    newest = [int(i) for i in _hits(page) + _hits(archive.get("/search?q=budget&page=2", ANNA))]
+    assert len(newest) == 40 and newest == sorted(newest, reverse=True)
