@@ -4,8 +4,10 @@ Only versions staff may see are ever in it (passed every gate, numbered). ``minu
 what is indexed, one row per version keyed by :func:`service.domain.search.sort_key` (newest meeting
 highest, so "newest first" is a walk down the key and a year is a key range). On SQLite the stems
 (Snowball, made here) go into the contentless FTS5 table ``minutes_fts`` under the same rowid, with
-the workplace as a word of its own column; on PostgreSQL the row holds ``vector``: the workplace word
-plus ``to_tsvector('swedish'|'english', text)``. The readable workplaces are a term of the match.
+the workplace as a word of its own column, and the readable workplaces are a term of the match. On
+PostgreSQL the row holds ``vector``: the workplace word plus ``to_tsvector('swedish'|'english', text)``
+under GIN; the readable workplaces are tested on ``workplace_id`` (index ``(workplace_id, key)``, migration
+0008), so a reader's common word is a short walk newest first, not an intersection of posting lists.
 """
 
 from __future__ import annotations
