@@ -180,3 +180,24 @@ def test_a_paced_fanout_through_a_throttling_relay_reaches_everyone_once(
     reports = relay.kinds("delivery-report")
     assert sorted(who for who, _ in reports) == sorted([roster.manager.email, roster.safety_rep.email])
     assert min(at for _, at in reports) > max(at for _, at in distribution)
+
+
+def test_a_421_to_mail_on_a_fresh_connection_is_held_as_throttling(smtp_sink) -> None:  # noqa: ANN001
+    from email.message import EmailMessage
+
+    from service.config import SmtpSettings
+    from service.domain.throttling import Hold
+    from service.mail.smtp import SmtpTransport
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "minnes@exempelby.se", "a@exempelby.se", "Test"
+    msg.set_content("Hej")
+    smtp_sink.configure(shut_on_mail=1)
+    settings = SmtpSettings(host="127.0.0.1", port=smtp_sink.port, security="none", timeout=5.0)
+    transport = SmtpTransport(settings)
+    with transport.session() as session:
+        first = session.send(msg, "a@exempelby.se")
+        second = session.send(msg, "a@exempelby.se")
+    assert first.outcome == "deferred" and first.answer.startswith("421")
+    assert first.hold is Hold.THROTTLED and first.wait > 0
+    assert second.sent and second.hold is None
