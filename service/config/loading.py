@@ -105,7 +105,9 @@ def _check_storage_and_pace(settings: Settings, path: Path) -> None:
     if settings.delivery.max_per_minute < 0:
         raise ConfigError(f"{path}: delivery.max_per_minute måste vara 0 (ingen gräns) eller större")
     if settings.retention.raw_message_days < 0 or settings.retention.minutes_years < 0:
-        raise ConfigError(f"{path}: retention.raw_message_days och retention.minutes_years får inte vara negativa")
+        raise ConfigError(
+            f"{path}: retention.raw_message_days och retention.minutes_years får inte vara negativa"
+        )
 
 
 def listen_host(listen: str) -> str:

@@ -140,3 +140,26 @@ def test_the_old_key_still_reads_and_is_called_deprecated(tmp_path, lines, expec
 def test_trust_keys_are_checked(tmp_path, lines, message):
     with pytest.raises(ConfigError, match=message):
         load_config(_with_intake(tmp_path, lines))
+
+
+@pytest.mark.parametrize(
+    ("env", "value", "message"),
+    [
+        ("MINNES_STORAGE_URL", "minio://minnes/arkiv", "storage.url"),
+        ("MINNES_STORAGE_URL", "s3:///arkiv", "storage.url"),
+        ("MINNES_DELIVERY_MAX_PER_MINUTE", "-1", "max_per_minute"),
+        ("MINNES_RETENTION_RAW_MESSAGE_DAYS", "-5", "raw_message_days"),
+    ],
+)
+def test_storage_pace_and_retention_keys_are_checked_on_load(tmp_path, monkeypatch, env, value, message):
+    folder = write_config(tmp_path / "c")
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ConfigError, match=message):
+        load_config(folder)
+
+
+def test_storage_pace_and_retention_defaults_follow_the_contract(tmp_path):
+    settings = load_config(write_config(tmp_path / "c")).settings
+    assert (settings.storage.url, settings.storage.access_key_env) == ("", "MINNES_S3_ACCESS_KEY")
+    assert settings.delivery.max_per_minute == 0
+    assert (settings.retention.raw_message_days, settings.retention.minutes_years) == (365, 0)
