@@ -269,7 +269,8 @@ def _remove_minutes(s: Session, found: tuple[MinutesRemoval, ...]) -> set[str]:
     s.execute(delete(MinutesRow).where(MinutesRow.id.in_(ids)))
     s.execute(delete(Inbound).where(Inbound.id.in_(inbound_ids)))
     for m in found:
-        s.add(
+        _note_removal(
+            s,
             Removal(
                 kind=RemovalKind.MINUTES.value,
                 workplace_id=m.workplace_id,
@@ -277,14 +278,8 @@ def _remove_minutes(s: Session, found: tuple[MinutesRemoval, ...]) -> set[str]:
                 minutes_id=m.minutes_id,
                 meeting_date=m.meeting_date,
                 sha256=m.pdf_sha256,
-            )
-        )
-        record(
-            s,
-            "minnes",
-            AuditAction.REMOVAL,
+            ),
             target=f"minutes/{m.minutes_id}",
-            workplace_id=m.workplace_id,
             detail=f"gallrad: minnesanteckningar {m.meeting_date} version {m.version} med utkast och utskick",
         )
     return {key for _, key in related}
@@ -292,22 +287,23 @@ def _remove_minutes(s: Session, found: tuple[MinutesRemoval, ...]) -> set[str]:
 
 def _remove_drafts(s: Session, found: tuple[RawRemoval, ...]) -> None:
     for d in found:
-        s.add(
+        _note_removal(
+            s,
             Removal(
                 kind=RemovalKind.RAW.value,
                 workplace_id=d.workplace_id,
                 inbound_id=d.inbound_id,
                 sha256=d.sha256,
-            )
-        )
-        record(
-            s,
-            "minnes",
-            AuditAction.REMOVAL,
+            ),
             target=f"inbound/{d.inbound_id}",
-            workplace_id=d.workplace_id,
             detail=f"gallrat: utkastet (rått meddelande) #{d.inbound_id}",
         )
+
+
+def _note_removal(s: Session, removal: Removal, *, target: str, detail: str) -> None:
+    """Record one removal in the removal table and in the audit log."""
+    s.add(removal)
+    record(s, "minnes", AuditAction.REMOVAL, target=target, workplace_id=removal.workplace_id, detail=detail)
 
 
 def apply_retention(
