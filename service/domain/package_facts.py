@@ -158,6 +158,33 @@ def _csv(rows: Iterable[list[str]]) -> bytes:
 NO_JUSTERING = "ingen justering"
 """The answer column of a version no justerare was asked about (the workplace asks for none)."""
 
+ANSWER_WORDS = {
+    "confirmed": "justerat",
+    "stopped": "stoppat",
+    "comment": "kommentar",
+    "expired": "inget svar i tid",
+    "replaced": "ersatt av nytt utkast",
+    "": "obesvarad",
+}
+"""The justering record's answers in the words an archivist reads (request answer values)."""
+
+DELIVERY_WORDS = {
+    "sent": "nådd",
+    "failed": "ej nådd",
+    "deferred": "försöker igen",
+    "pending": "väntar",
+    "sending": "skickas",
+}
+"""The delivery record's states in the words an archivist reads (delivery state values)."""
+
+ROLE_WORDS = {
+    "manager": "chef",
+    "safety_rep": "skyddsombud",
+    "union_rep": "facklig företrädare",
+    "employee": "medarbetare",
+}
+"""Roster roles in Swedish."""
+
 
 def justering_csv(chosen: list[Chosen], approvals: Iterable[ApprovalFacts]) -> bytes:
     """Return the justering record: who was asked to approve which version, how and when they answered.
@@ -181,7 +208,7 @@ def justering_csv(chosen: list[Chosen], approvals: Iterable[ApprovalFacts]) -> b
                     str(v.version),
                     a.name,
                     a.email,
-                    a.answer,
+                    ANSWER_WORDS.get(a.answer, a.answer),
                     iso(a.asked_at),
                     iso(a.answered_at),
                     iso(v.finished_at),
@@ -197,5 +224,8 @@ def delivery_csv(chosen: list[Chosen], deliveries: Iterable[DeliveryFacts]) -> b
     for d in sorted(deliveries, key=lambda d: (d.minutes_id, d.email)):
         v = versions.get(d.minutes_id)
         if v is not None:
-            rows.append([v.meeting_date, str(v.version), d.name, d.email, d.role, d.state, iso(d.sent_at)])
+            rows.append([
+                v.meeting_date, str(v.version), d.name, d.email, ROLE_WORDS.get(d.role, d.role),
+                DELIVERY_WORDS.get(d.state, d.state), iso(d.sent_at),
+            ])
     return _csv(rows)

@@ -71,7 +71,7 @@ def test_a_year_exported_passes_eark_validator_and_its_pdfs_verify(tmp_path, dat
     assert uses["hemtjanst-norr-2026-11-20-v2.pdf"] == "current"
     deliveries = (package / "documentation" / "utskick.csv").read_text(encoding="utf-8").splitlines()
     assert deliveries[0].startswith("mote,version,mottagare,adress")
-    assert any(line.startswith("2026-11-20,2,") and ",sent," in line for line in deliveries)
+    assert any(line.startswith("2026-11-20,2,") and ",nådd," in line for line in deliveries)
     assert (package / "documentation" / "justering.csv").is_file()
     readme = (package / "documentation" / "LASMIG.txt").read_text(encoding="utf-8")
     assert "2026-11-20 version 1: ersatt" in readme
@@ -103,7 +103,7 @@ def test_drafts_only_with_drafts_and_nothing_to_export_is_exit_2(tmp_path, capsy
     assert len(emls) == 4 and all("representations/rep3/data/" in str(p) for p in emls)
     assert b"Julbordet flyttas till fredag" in emls[-1].read_bytes()
     justering = (package / "documentation" / "justering.csv").read_text(encoding="utf-8").splitlines()
-    approved = "2026-11-20,2,Karin Berg,karin.berg@exempelby.se,confirmed,"
+    approved = "2026-11-20,2,Karin Berg,karin.berg@exempelby.se,justerat,"
     assert any(line.startswith(approved) for line in justering)
     premis = (package / "metadata" / "preservation" / "premis.xml").read_text(encoding="utf-8")
     assert "Justerad av Karin Berg" in premis

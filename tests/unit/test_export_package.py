@@ -72,7 +72,7 @@ def test_justering_record_names_who_approved_and_says_when_nobody_was_asked():
                  ApprovalFacts(5, "Karin Berg", "karin.berg@exempelby.se", "confirmed", T, T)]  # not exported
     rows = _rows(justering_csv(chosen, approvals))
     assert rows[0][:5] == ["mote", "version", "justerare", "adress", "svar"]
-    assert ["2026-11-20", "1", "Karin Berg", "karin.berg@exempelby.se", "confirmed"] == rows[3][:5]
+    assert ["2026-11-20", "1", "Karin Berg", "karin.berg@exempelby.se", "justerat"] == rows[3][:5]
     assert rows[3][6] == "2026-12-01T14:00:00"
     assert rows[1][4] == NO_JUSTERING and rows[1][7] == "2026-12-01T12:00:00"
     assert len(rows) == 1 + 4
@@ -86,8 +86,9 @@ def test_delivery_record_lists_each_recipient_of_exported_versions():
     rows = _rows(delivery_csv(chosen, deliveries))
     assert rows == [
         ["mote", "version", "mottagare", "adress", "roll", "status", "skickat_utc"],
-        ["2026-09-18", "1", "Anna Svensson", "anna@exempelby.se", "employee", "sent", "2026-12-01T12:00:00"],
-        ["2026-09-18", "1", "Johan Ek", "johan@exempelby.se", "employee", "failed", ""],
+        ["2026-09-18", "1", "Anna Svensson", "anna@exempelby.se", "medarbetare", "nådd",
+         "2026-12-01T12:00:00"],
+        ["2026-09-18", "1", "Johan Ek", "johan@exempelby.se", "medarbetare", "ej nådd", ""],
     ]
 
 
