@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, render_template
 
+from service.archive.files import StorageError
 from service.config import Config
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -58,5 +59,11 @@ def create_app(config: Config, services=None) -> Flask:  # noqa: ANN001 - servic
     @app.errorhandler(404)
     def not_found(_error: Exception):  # noqa: ANN202
         return render_template("404.html"), 404
+
+    @app.errorhandler(StorageError)
+    def unavailable(error: StorageError):  # noqa: ANN202
+        """Say that a stored file cannot be read now, and log why for whoever runs Minnes."""
+        app.logger.error("lagringen svarade inte: %s", error)
+        return render_template("unavailable.html"), 503
 
     return app

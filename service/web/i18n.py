@@ -190,7 +190,10 @@ ENGLISH = {
     "Markera som klar": "Mark as done",
     "Markera som klar:": "Mark as done:",
     "Åtgärden är markerad som klar.": "The action is marked done.",
-    # The layout (base.html, 404.html) and the accessibility statement.
+    # The layout (base.html, 404.html, unavailable.html) and the accessibility statement.
+    "Filen kan inte hämtas just nu": "The file cannot be fetched right now",
+    "storage_unavailable": "The archive's storage did not give back the file. Try again in a while; if it "
+    "goes on, tell whoever runs Minnes (the error is in its log).",
     "Hoppa till innehållet": "Skip to content",
     "Huvudmeny": "Main menu",
     "Granskningslogg": "Audit log",
@@ -310,6 +313,8 @@ SWEDISH_LONG = {
     "skickas de ut.",
     "answer_other_confirm": "Skickade du dem inte? Gör ingenting, eller svara NEJ på mejlet; då skickas de "
     "aldrig.",
+    "storage_unavailable": "Arkivets lagring lämnade inte ut filen. Försök igen om en stund; fortsätter "
+    "det, säg till den som driver Minnes (felet står i dess logg).",
     # Login and the admin pages.
     "login_intro": "Skriv din e-postadress på jobbet. Om den finns på en arbetsplats lista får du ett mejl "
     "med en länk som loggar in dig.",

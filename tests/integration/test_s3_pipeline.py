@@ -13,9 +13,11 @@ from service.archive.db import Delivery, Inbound, MinutesRow
 from service.archive.files import MissingObject
 from service.archive.objects import ObjectStore
 from service.bootstrap import Services
+from service.web import create_app
 from tests.support.configs import make_config
 from tests.support.drafts import authenticated, corpus_draft
 from tests.support.s3 import Bucket, files_under, s3_environment
+from tests.support.web import client_as
 from tests.support.worker import drain
 
 PASSPHRASE = "test-lösen"
@@ -80,6 +82,8 @@ def test_status_names_a_pdf_missing_from_the_bucket(
 
     with pytest.raises(MissingObject, match=sha):
         services.files.get(sha)
+    page = client_as(create_app(services.config, services)).get(f"/minutes/{minutes.id}.pdf")
+    assert page.status_code == 503 and "Filen kan inte hämtas just nu" in page.get_data(as_text=True)
     text = services.reports.status_text()
     assert f"FEL: 1 filer som arkivet hänvisar till saknas i {s3_bucket.url}" in text, text
     assert f"saknas: PDF för minnesanteckningar #{minutes.id} (hemtjanst-norr" in text and sha in text, text
