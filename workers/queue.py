@@ -34,6 +34,10 @@ JOB_FUNCTIONS: frozenset[str] = frozenset(f"workers.jobs.{step}" for step in STE
 FAILED_BACKOFF_SECONDS = 60.0
 """How long a failed job blocks asking for the same work again (no retry storm every sweep)."""
 
+COMMAND_WAIT_SECONDS = 1.0
+"""How long the worker's command listener (rq's pubsub thread) waits for a message before it looks
+again. rq's 60 s made every stopping worker wait up to a minute: redis-py 8.2 joins that thread."""
+
 
 class QueueError(Exception):
     """Redis could not be reached."""
@@ -119,6 +123,14 @@ class MinnesWorker(SimpleWorker):
         kwargs.update(serializer=SERIALIZER, job_class=MinnesJob)
         super().__init__(names, connection=connection, **kwargs)
         self.allowed = frozenset(allowed)
+
+    def subscribe(self) -> None:
+        """Listen on this worker's command channel with a thread that stops within a second."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=COMMAND_WAIT_SECONDS, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
 
     def _discard(self, jid: str, queue: Queue | None) -> None:
         """Remove a refused job's record, and its id from the queue's list of jobs being taken."""

@@ -6,7 +6,7 @@ import pytest
 from rq import Queue, get_current_job
 from rq.registry import FailedJobRegistry
 
-from workers.queue import SERIALIZER, MinnesWorker, RqQueue, worker_name
+from workers.queue import COMMAND_WAIT_SECONDS, SERIALIZER, MinnesWorker, RqQueue, worker_name
 
 pytestmark = pytest.mark.integration
 
@@ -79,3 +79,16 @@ def test_a_job_that_keeps_its_record_is_still_recorded_as_failed(redis_server) -
     connection = redis_server.client()
     run(connection, fail_plainly)
     assert FailedJobRegistry(QUEUE, connection=connection).get_job_ids() == ["minnes-distribute-1"]
+
+
+def test_the_command_listener_looks_again_every_second_so_a_stopping_worker_never_waits_a_minute(
+    redis_server,  # noqa: ANN001
+) -> None:
+    worker = MinnesWorker([QUEUE], connection=redis_server.client(), name=worker_name())
+    worker.subscribe()
+    try:
+        assert worker.pubsub_thread.is_alive()
+        assert worker.pubsub_thread.sleep_time == COMMAND_WAIT_SECONDS <= 1.0
+    finally:
+        worker.unsubscribe()
+    assert not worker.pubsub_thread.is_alive()
