@@ -24,6 +24,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_port(proc: subprocess.Popen, port: int, seconds: float, what: str) -> None:
+    """Return once ``proc`` listens on the loopback ``port``, or raise naming ``what`` that did not start."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.02)
+    raise RuntimeError(f"{what} startade inte på port {port}")
+
+
 class RedisServer:
     """One redis-server process that keeps nothing on disk."""
 
@@ -52,16 +66,7 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.02)
-        raise RuntimeError(f"redis-server startade inte på port {self.port}")
+        wait_for_port(self.proc, self.port, 10, "redis-server")
 
     @property
     def url(self) -> str:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +20,7 @@ import pytest
 
 from service.archive.files import FileStore, Store
 from service.archive.objects import ObjectStore
-from tests.support.redis import free_port
+from tests.support.redis import free_port, wait_for_port
 
 ACCESS_KEY = "minnes-test"
 """The access key the tests give moto (it takes any)."""
@@ -49,17 +47,11 @@ class MotoServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"moto_server startade inte på port {self.port}")
+        try:
+            wait_for_port(self.proc, self.port, 30, "moto_server")
+        except RuntimeError:
+            self.stop()
+            raise
 
     @property
     def endpoint(self) -> str:
