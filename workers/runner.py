@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import shutil
@@ -117,6 +118,7 @@ def run_sweeper(config: Config, *, once: bool = False) -> int:
     stop = threading.Event()
     if not once:
         _stop_on_signals(stop)
+    retention_day: dt.date | None = None  # the day this sweeper last asked for retention
     with Services(config) as services:
         while True:
             try:
@@ -125,7 +127,10 @@ def run_sweeper(config: Config, *, once: bool = False) -> int:
                     log.info("svep: %s", counts)
             except Exception:  # noqa: BLE001 - keep sweeping; the next round may succeed
                 log.exception("svepet misslyckades")
-            _daily_retention(services)
+            today = dt.datetime.now(dt.UTC).date()
+            if today != retention_day:  # asked once a day here; the database says who runs it
+                retention_day = today
+                _daily_retention(services)
             if once or stop.wait(config.settings.worker.sweep_seconds):
                 return 0
 
